@@ -1,0 +1,9 @@
+module github.com/raceinst/raceinst
+
+go 1.25.0
+
+require (
+	github.com/google/go-cmp v0.7.0 // indirect
+	golang.org/x/sys v0.47.0 // indirect
+	golang.org/x/tools v0.49.0 // indirect
+)
