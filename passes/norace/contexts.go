@@ -33,12 +33,12 @@ var (
 
 	// forkTraps are the trap numbers that create a child which returns 0.
 	forkTraps = []string{
-		"SYS_FORK",   // BSDs, Linux on some arches
-		"SYS_VFORK",  // shares the parent's memory until exec
-		"SYS_CLONE",  // Linux
-		"SYS_CLONE3", // Linux 5.3+ (golang.org/x/sys/unix)
+		"SYS_FORK",    // BSDs, Linux on some arches
+		"SYS_VFORK",   // shares the parent's memory until exec
+		"SYS_CLONE",   // Linux
+		"SYS_CLONE3",  // Linux 5.3+ (golang.org/x/sys/unix)
 		"_SYS_clone3", // Linux, syscall's private name
-		"SYS_RFORK",  // Plan 9; std always passes RFPROC
+		"SYS_RFORK",   // Plan 9; std always passes RFPROC
 	}
 
 	// forkFuncs fork when called and return 0 in the child, like a raw
