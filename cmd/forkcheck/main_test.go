@@ -1,0 +1,156 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// forkcheck is the binary under test, built once by TestMain.
+var forkcheck string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "forkcheck-test")
+	if err != nil {
+		panic(err)
+	}
+	forkcheck = filepath.Join(dir, "forkcheck")
+	if out, err := exec.Command("go", "build", "-o", forkcheck, ".").CombinedOutput(); err != nil {
+		panic("go build: " + err.Error() + "\n" + string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// fixture copies testdata/mod to a temporary module so that runs never
+// write into the repository (go vet -fix would).
+func fixture(t *testing.T) string {
+	t.Helper()
+	dst := t.TempDir()
+	if err := os.CopyFS(dst, os.DirFS("testdata/mod")); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func run(t *testing.T, dir string, env []string, name string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("%s %v: %v", name, args, err)
+	}
+	return result{stdout.String(), stderr.String(), code}
+}
+
+const misspelled = "child/child.go:3:1: //go:nospilt is not a compiler directive, so the compiler ignores it; write //go:nosplit"
+
+// TestVetTool runs forkcheck as go vet's tool under each supported Go
+// release, twice: the second run is served from the go command's cache and
+// must print the same findings with the same exit status.
+func TestVetTool(t *testing.T) {
+	for _, toolchain := range []string{"go1.25.0", "local"} {
+		t.Run(toolchain, func(t *testing.T) {
+			dir := fixture(t)
+			env := []string{"GOTOOLCHAIN=" + toolchain}
+			var first result
+			for i := range 2 {
+				r := run(t, dir, env, "go", "vet", "-vettool="+forkcheck, "./child")
+				if r.code != 1 || !strings.Contains(r.stderr, misspelled) {
+					t.Fatalf("run %d: go vet exit %d, want 1 and %q in stderr:\n%s", i, r.code, misspelled, r.stderr)
+				}
+				if i == 0 {
+					first = r
+				} else if r.stderr != first.stderr {
+					t.Errorf("cached run differs:\nfirst:\n%s\nsecond:\n%s", first.stderr, r.stderr)
+				}
+			}
+		})
+	}
+}
+
+// TestVetJSON checks go vet -json: findings on stdout as JSON, exit 0, as
+// go vet does for its own analyzers.
+func TestVetJSON(t *testing.T) {
+	dir := fixture(t)
+	r := run(t, dir, nil, "go", "vet", "-vettool="+forkcheck, "-json", "./child")
+	if r.code != 0 {
+		t.Fatalf("go vet -json exit %d:\n%s", r.code, r.stderr)
+	}
+	// Output is "# pkg\n{json}" per package, on stderr (as go vet prints it).
+	out := r.stderr + r.stdout
+	i := strings.Index(out, "{")
+	if i < 0 {
+		t.Fatalf("no JSON in output:\n%s", out)
+	}
+	var tree map[string]map[string][]struct {
+		Posn    string `json:"posn"`
+		Message string `json:"message"`
+	}
+	if err := json.NewDecoder(strings.NewReader(out[i:])).Decode(&tree); err != nil {
+		t.Fatalf("decoding %q: %v", out[i:], err)
+	}
+	diags := tree["example.com/mod/child"]["norace"]
+	if len(diags) != 1 || !strings.HasSuffix(diags[0].Posn, "child/child.go:3:1") {
+		t.Fatalf("got %+v, want one norace finding at child/child.go:3:1", diags)
+	}
+}
+
+// TestStandalone checks forkcheck on its own: exit 3 with findings, 0
+// without, -fix rewrites the directive in the (copied) module.
+func TestStandalone(t *testing.T) {
+	dir := fixture(t)
+	r := run(t, dir, nil, forkcheck, "./child")
+	if r.code != 3 || !strings.Contains(r.stderr, misspelled) {
+		t.Fatalf("forkcheck exit %d, want 3 and %q:\n%s", r.code, misspelled, r.stderr)
+	}
+	r = run(t, dir, nil, forkcheck, "-fix", "./child")
+	if r.code != 0 && r.code != 3 {
+		t.Fatalf("forkcheck -fix exit %d:\n%s", r.code, r.stderr)
+	}
+	src, err := os.ReadFile(filepath.Join(dir, "child", "child.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(src), "//go:nosplit\nfunc misspelled") {
+		t.Fatalf("-fix did not rewrite the directive:\n%s", src)
+	}
+	r = run(t, dir, nil, forkcheck, "./child")
+	if r.code != 0 {
+		t.Fatalf("after -fix: exit %d, want 0:\n%s", r.code, r.stderr)
+	}
+}
+
+// TestTypeErrors: a package that does not type-check gets the type error,
+// a non-zero exit, and what can be checked is still checked.
+func TestTypeErrors(t *testing.T) {
+	dir := fixture(t)
+	r := run(t, dir, nil, forkcheck, "./bad")
+	if r.code == 0 {
+		t.Fatalf("exit 0 on a package with type errors:\n%s", r.stderr)
+	}
+	if !strings.Contains(r.stderr, "bad/bad.go:7:9") || !strings.Contains(r.stderr, "not an int") {
+		t.Errorf("type error not reported with its position:\n%s", r.stderr)
+	}
+	if !strings.Contains(r.stderr, "bad/bad.go:3:1: // go:norace is not a compiler directive") {
+		t.Errorf("directive finding missing despite type errors:\n%s", r.stderr)
+	}
+}

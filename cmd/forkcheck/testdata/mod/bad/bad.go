@@ -1,0 +1,8 @@
+package bad
+
+// go:norace
+func typo() {}
+
+func broken() int {
+	return "not an int"
+}

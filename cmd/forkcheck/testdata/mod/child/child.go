@@ -1,0 +1,7 @@
+package child
+
+//go:nospilt
+func misspelled() {}
+
+//go:norace
+func ok() {}
