@@ -131,10 +131,12 @@ func (p *Package) String() string {
 // LookupLinkname finds the implementation of a body-less function declared
 // in one package and provided by another through a push //go:linkname,
 // searching the package facts of all dependencies. It is how forksafe judges
-// std's runtime_AfterForkInChild by the runtime's own directives.
-func LookupLinkname(pass *analysis.Pass, fn *types.Func) (Func, bool) {
+// std's runtime_AfterForkInChild by the runtime's own directives. (Facts
+// belong to the analyzer that exported them, so dependent analyzers read
+// norace's facts through its Result.)
+func (r *Result) LookupLinkname(fn *types.Func) (Func, bool) {
 	target := FuncName(fn)
-	for _, pf := range pass.AllPackageFacts() {
+	for _, pf := range r.pass.AllPackageFacts() {
 		p, ok := pf.Fact.(*Package)
 		if !ok {
 			continue
@@ -143,6 +145,28 @@ func LookupLinkname(pass *analysis.Pass, fn *types.Func) (Func, bool) {
 		if i < len(p.Linknames) && p.Linknames[i].Target == target {
 			return p.Linknames[i].Impl, true
 		}
+	}
+	return Func{}, false
+}
+
+// FuncFact returns what norace knows of fn: for a function of this package
+// its directives and whether it must not be instrumented, for one of a
+// dependency the *Func fact that package exported. ok is false when there is
+// nothing to know (no directives, body in Go, instrumentable).
+func (r *Result) FuncFact(fn *types.Func) (f Func, ok bool) {
+	fn = fn.Origin()
+	if fn.Pkg() == r.pass.Pkg {
+		if d := r.Directives[fn]; d != nil {
+			f = *d
+		}
+		if why, skip := r.NoInstrument[fn]; skip {
+			f.NoInstrument, f.Why = true, why
+		}
+		return f, f != (Func{})
+	}
+	var fact Func
+	if r.pass.ImportObjectFact(fn, &fact) {
+		return fact, true
 	}
 	return Func{}, false
 }
@@ -210,7 +234,8 @@ type Result struct {
 	// in the package.
 	Directives map[*types.Func]*Func
 
-	ssa *ssaState
+	ssa  *ssaState
+	pass *analysis.Pass
 }
 
 // SkipFunc reports whether a declared function must not be instrumented.
@@ -261,6 +286,7 @@ func run(pass *analysis.Pass) (any, error) {
 		NoInstrument:     make(map[*types.Func]string),
 		NoInstrumentLits: make(map[*ast.FuncLit]string),
 		Directives:       make(map[*types.Func]*Func),
+		pass:             pass,
 	}
 	d := scanDirectives(pass, res)
 	findContexts(pass, res, d)
