@@ -154,3 +154,32 @@ func TestTypeErrors(t *testing.T) {
 		t.Errorf("directive finding missing despite type errors:\n%s", r.stderr)
 	}
 }
+
+// TestOwnCode runs forkcheck over this module, as the project's standards
+// ask: our own code (rt's fork-safe shims above all) must be clean. The
+// examples are excluded: they hold mistakes on purpose.
+func TestOwnCode(t *testing.T) {
+	list := run(t, "../..", nil, "go", "list", "./...")
+	if list.code != 0 {
+		t.Fatalf("go list: %s", list.stderr)
+	}
+	var pkgs []string
+	for _, p := range strings.Fields(list.stdout) {
+		if !strings.Contains(p, "/examples/") {
+			pkgs = append(pkgs, p)
+		}
+	}
+	r := run(t, "../..", nil, forkcheck, pkgs...)
+	if r.code != 0 {
+		t.Fatalf("forkcheck on our own packages: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestQuickstartExample: the README's first command reports findings on
+// the bundled example (exit 3), including the misspelled directive.
+func TestQuickstartExample(t *testing.T) {
+	r := run(t, "../..", nil, forkcheck, "./examples/...")
+	if r.code != 3 || !strings.Contains(r.stderr, "examples/forkchild/main.go:20:1: // go:norace is not a compiler directive") {
+		t.Fatalf("forkcheck ./examples/...: exit %d\n%s", r.code, r.stderr)
+	}
+}

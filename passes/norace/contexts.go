@@ -599,12 +599,33 @@ func regionSpans(fn *ssa.Function, instrs []ssa.Instruction) []Span {
 			spans = append(spans, Span{inner.Pos(), inner.End()})
 		}
 	}
+	// Statements with no instruction of their own (a declaration of a
+	// closure that captures nothing) lie between region statements: join
+	// neighbouring spans unless an instruction outside the region is
+	// between them.
+	in := make(map[ssa.Instruction]bool, len(instrs))
+	for _, instr := range instrs {
+		in[instr] = true
+	}
+	var outside []token.Pos
+	for _, b := range fn.Blocks {
+		for _, instr := range b.Instrs {
+			if p := instr.Pos(); p.IsValid() && !in[instr] {
+				outside = append(outside, p)
+			}
+		}
+	}
+	sort.Slice(outside, func(i, j int) bool { return outside[i] < outside[j] })
 	sort.Slice(spans, func(i, j int) bool { return spans[i].Pos < spans[j].Pos })
 	var merged []Span
 	for _, s := range spans {
-		if n := len(merged); n > 0 && s.Pos <= merged[n-1].End {
-			merged[n-1].End = max(merged[n-1].End, s.End)
-			continue
+		if n := len(merged); n > 0 {
+			last := &merged[n-1]
+			i := sort.Search(len(outside), func(i int) bool { return outside[i] >= last.End })
+			if s.Pos <= last.End || i == len(outside) || outside[i] >= s.Pos {
+				last.End = max(last.End, s.End)
+				continue
+			}
 		}
 		merged = append(merged, s)
 	}
