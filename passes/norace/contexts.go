@@ -306,9 +306,20 @@ type ssaState struct {
 func (s *ssaState) build() *ssa.Package {
 	s.once.Do(func() {
 		prog := ssa.NewProgram(s.pass.Fset, ssa.InstantiateGenerics)
-		for _, p := range s.pass.Pkg.Imports() {
-			prog.CreatePackage(p, nil, nil, true)
+		// go/ssa needs a Package for every package whose functions or
+		// methods the code may reference, indirect imports included.
+		seen := make(map[*types.Package]bool)
+		var create func([]*types.Package)
+		create = func(pkgs []*types.Package) {
+			for _, p := range pkgs {
+				if !seen[p] {
+					seen[p] = true
+					prog.CreatePackage(p, nil, nil, true)
+					create(p.Imports())
+				}
+			}
 		}
+		create(s.pass.Pkg.Imports())
 		s.pkg = prog.CreatePackage(s.pass.Pkg, s.pass.Files, s.pass.TypesInfo, false)
 		s.pkg.Build()
 	})

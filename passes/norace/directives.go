@@ -102,6 +102,9 @@ func scanDirectives(pass *analysis.Pass, res *Result) *scanned {
 			info := &Func{NoBody: fd.Body == nil}
 			if fd.Doc != nil {
 				for _, c := range fd.Doc.List {
+					if c.Text == "//go:noescape" {
+						info.Noescape = true
+					}
 					if d, ok := dirs[c]; ok {
 						switch d.name {
 						case "norace":
@@ -137,7 +140,7 @@ func scanDirectives(pass *analysis.Pass, res *Result) *scanned {
 		if !ok || obj.Signature().Recv() != nil {
 			continue
 		}
-		info.Linkname = target
+		info.Linkname, info.Linknamed = target, true
 		if !info.NoBody && target != "" && target != FuncName(obj) {
 			s.pushes = append(s.pushes, Linkname{Target: target, Impl: *info})
 		}

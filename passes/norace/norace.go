@@ -60,6 +60,10 @@ type Func struct {
 	AsmSplit bool   // NoBody and its assembly TEXT lacks NOSPLIT (false if no TEXT was found)
 	AsmFound bool   // NoBody and a TEXT for it was found in the package's .s files
 	Linkname string // target of //go:linkname on this function, if any
+	// Linknamed is set for either form of //go:linkname naming the
+	// function, including the one-argument "may be pulled" form.
+	Linknamed bool
+	Noescape  bool // has //go:noescape
 	// Child is set if the function is itself a fork-child context (named,
 	// //forkcheck:child or -child); ChildKind says which.
 	Child     bool
@@ -86,6 +90,7 @@ func (f *Func) String() string {
 	add(f.NoBody, "nobody")
 	add(f.AsmFound && !f.AsmSplit, "asm-nosplit")
 	add(f.AsmFound && f.AsmSplit, "asm-split")
+	add(f.Noescape, "noescape")
 	if f.Linkname != "" {
 		parts = append(parts, "linkname="+f.Linkname)
 	}

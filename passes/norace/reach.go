@@ -123,7 +123,7 @@ func exportFacts(pass *analysis.Pass, res *Result, s *scanned) {
 		if why, ok := res.NoInstrument[obj]; ok {
 			f.NoInstrument, f.Why = true, why
 		}
-		if f != (Func{Linkname: f.Linkname}) {
+		if f != (Func{Linkname: f.Linkname, Linknamed: f.Linknamed}) {
 			pass.ExportObjectFact(obj, &f)
 		}
 	}

@@ -49,7 +49,7 @@ func correct() {} // want correct:`func:norace,nosplit,noinstrument`
 // Other real directives and prose are not near-misses: quiet.
 
 //go:noescape
-func noescape(p *int) // want noescape:`func:nobody,asm-split`
+func noescape(p *int) // want noescape:`func:nobody,asm-split,noescape`
 
 // The comment below mentions go:norace in prose.
 // go:norace is what the compiler wants here, see above.
