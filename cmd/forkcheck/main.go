@@ -17,9 +17,10 @@ package main
 import (
 	"golang.org/x/tools/go/analysis/multichecker"
 
+	"github.com/raceinst/raceinst/passes/forksafe"
 	"github.com/raceinst/raceinst/passes/norace"
 )
 
 func main() {
-	multichecker.Main(norace.Analyzer)
+	multichecker.Main(norace.Analyzer, forksafe.Analyzer)
 }
