@@ -1,0 +1,210 @@
+package rt
+
+import "testing"
+
+// Tests of the FastTrack transitions, one shadow word at a time. Goroutines
+// are ordered by wait (no edge rt sees) or by Release/Acquire (an edge).
+
+func state(a uintptr) (w, r epoch, shared bool) {
+	sw := cur().word(a)
+	rr := sw.r.Load()
+	return epoch(sw.w.Load()), epoch(rr), rr == sharedReads
+}
+
+func TestWriteSameEpoch(t *testing.T) {
+	a := heapWord()
+	wantRaces(t, 0, func() {
+		if n := slowIn(func() { Write(a); Write(a); Write(a) }); n != 1 {
+			t.Errorf("slow paths = %d, want 1 (later writes in the same epoch are fast)", n)
+		}
+	})
+	if w, _, _ := state(a); w != cur().ep {
+		t.Errorf("write epoch = %x, want current %x", w, cur().ep)
+	}
+}
+
+func TestReadSameEpoch(t *testing.T) {
+	a := heapWord()
+	if n := slowIn(func() { Read(a); Read(a); Read(a) }); n != 1 {
+		t.Errorf("slow paths = %d, want 1", n)
+	}
+	if _, r, _ := state(a); r != cur().ep {
+		t.Errorf("read epoch = %x, want %x", r, cur().ep)
+	}
+}
+
+func TestNewEpochAfterRelease(t *testing.T) {
+	a, l := heapWord(), heapWord()
+	n := slowIn(func() {
+		Write(a)
+		Release(l) // ticks the clock
+		Write(a)
+	})
+	if n != 2 {
+		t.Errorf("slow paths = %d, want 2 (a release starts a new epoch)", n)
+	}
+}
+
+func TestWriteExclusive(t *testing.T) {
+	a, l := heapWord(), heapWord()
+	wantRaces(t, 0, func() {
+		run(func() { Write(a); Read(a); Release(l) })
+		run(func() { Acquire(l); Write(a) })
+	})
+	b := heapWord()
+	wantRaces(t, 1, func() {
+		run(func() { Write(b) })
+		run(func() { Write(b) }) // write-write, no edge
+	})
+}
+
+func TestReadExclusive(t *testing.T) {
+	a, l := heapWord(), heapWord()
+	var second epoch
+	run(func() { Read(a); Release(l) })
+	run(func() { Acquire(l); Read(a); second = cur().ep })
+	w, r, shared := state(a)
+	if shared || r != second || w != 0 {
+		t.Errorf("after ordered reads: w=%x r=%x shared=%v, want r=%x (the later read replaces the earlier)", w, r, shared, second)
+	}
+}
+
+func TestReadShare(t *testing.T) {
+	a := heapWord()
+	wantRaces(t, 0, func() {
+		run(func() { Read(a) })
+		run(func() { Read(a) }) // concurrent reads never race
+	})
+	_, _, shared := state(a)
+	if !shared {
+		t.Fatal("two concurrent reads did not turn the read epoch into a vector")
+	}
+	if rv := cur().word(a).rvc.Load(); rv == nil {
+		t.Fatal("shared word without read vector")
+	}
+}
+
+func TestReadSharedSameEpoch(t *testing.T) {
+	a := heapWord()
+	run(func() { Read(a) })
+	run(func() {
+		Read(a) // share
+		if n := slowIn(func() { Read(a); Read(a) }); n != 0 {
+			t.Errorf("slow paths = %d, want 0 (read-shared same epoch is a fast path)", n)
+		}
+	})
+	run(func() {
+		if n := slowIn(func() { Read(a) }); n != 1 {
+			t.Errorf("third reader: slow paths = %d, want 1 (read shared)", n)
+		}
+	})
+	if _, _, shared := state(a); !shared {
+		t.Error("word not shared")
+	}
+}
+
+func TestWriteAfterSharedReads(t *testing.T) {
+	a, l1, l2 := heapWord(), heapWord(), heapWord()
+	wantRaces(t, 0, func() {
+		run(func() { Read(a); Release(l1) })
+		run(func() { Read(a); Release(l2) })
+		run(func() { Acquire(l1); Acquire(l2); Write(a) }) // write shared: ordered after both readers
+	})
+	if _, r, shared := state(a); shared || r != 0 {
+		t.Errorf("after write-shared: r=%x shared=%v, want the read vector dropped", r, shared)
+	}
+	b, l := heapWord(), heapWord()
+	wantRaces(t, 1, func() {
+		run(func() { Read(b); Release(l) })
+		run(func() { Read(b) })
+		run(func() { Acquire(l); Write(b) }) // ordered after one reader only
+	})
+}
+
+func TestReadWriteRaces(t *testing.T) {
+	a, b := heapWord(), heapWord()
+	wantRaces(t, 1, func() {
+		run(func() { Write(a) })
+		run(func() { Read(a) }) // write, then unordered read
+	})
+	wantRaces(t, 1, func() {
+		run(func() { Read(b) })
+		run(func() { Write(b) }) // read, then unordered write
+	})
+}
+
+func TestSameGoroutineNeverRaces(t *testing.T) {
+	a, l := heapWord(), heapWord()
+	wantRaces(t, 0, func() {
+		Write(a)
+		Read(a)
+		Release(l)
+		Write(a)
+		Read(a)
+		Write(a)
+	})
+}
+
+func TestBytesOfOneWord(t *testing.T) {
+	a := heapWord()
+	wantRaces(t, 0, func() {
+		run(func() { Write(a) })
+		run(func() { Write(a + 1) }) // another byte of the same word
+		run(func() { Read(a + 4) })  // and another
+		run(func() { WriteRange(a+2, 2) })
+	})
+	wantRaces(t, 1, func() {
+		run(func() { WriteRange(a+8, 8) })
+		run(func() { Read(a + 13) }) // inside the range written
+	})
+}
+
+func TestRanges(t *testing.T) {
+	a := heapWord() // 32 bytes
+	wantRaces(t, 0, func() {
+		run(func() { WriteRange(a, 16) })
+		run(func() { WriteRange(a+16, 16) }) // adjacent, disjoint
+	})
+	b := heapWord()
+	wantRaces(t, 1, func() {
+		run(func() { ReadRange(b+3, 20) })
+		run(func() { WriteRange(b+22, 1) })
+	})
+	if got, want := rangeMask(0, 3, 2), uint8(0b11000); got != want {
+		t.Errorf("rangeMask(0,3,2) = %08b, want %08b", got, want)
+	}
+	if got, want := rangeMask(8, 0, 32), uint8(0xff); got != want {
+		t.Errorf("rangeMask(8,0,32) = %08b, want %08b", got, want)
+	}
+}
+
+func TestAllocForgets(t *testing.T) {
+	a := heapWord()
+	wantRaces(t, 0, func() {
+		run(func() { Write(a) })
+		Alloc(a, 8) // the memory was freed and reused
+		run(func() { Write(a) })
+	})
+}
+
+func TestGCForgets(t *testing.T) {
+	a := heapWord()
+	gcForgets = true
+	defer func() { gcForgets = false }()
+	wantRaces(t, 0, func() {
+		run(func() { Write(a) })
+		gcGen.Add(1) // what the finalizer does after a collection
+		run(func() { Write(a) })
+	})
+}
+
+func TestStackAddressesIgnored(t *testing.T) {
+	wantRaces(t, 0, func() {
+		run(func() {
+			var local [2]uint64
+			a := uintptrOf(&local)
+			Write(a)
+			run(func() { Write(a) }) // rt never sees a goroutine stack as shared
+		})
+	})
+}

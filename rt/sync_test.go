@@ -1,0 +1,511 @@
+package rt
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// Concurrency tests: real goroutines and real sync primitives, with the
+// hooks placed where the instrumenter places them. Racy variants touch
+// shared state only through hooks, so that Go's own race detector (go test
+// -race) sees no race in this package.
+
+const workers = 4
+
+// each runs f(i) in workers goroutines created as instrumented code does,
+// and waits for them without an edge rt can see.
+func each(f func(i int)) {
+	var waits []func()
+	for i := range workers {
+		waits = append(waits, spawn(func() { f(i) }))
+	}
+	for _, w := range waits {
+		w()
+	}
+}
+
+func TestMutex(t *testing.T) {
+	var mu sync.Mutex
+	x := heapWord()
+	counter := 0
+	wantRaces(t, 0, func() {
+		each(func(int) {
+			for range 50 {
+				mu.Lock()
+				MutexLock(addr(&mu))
+				Read(x)
+				Write(x)
+				counter++
+				MutexUnlock(addr(&mu))
+				mu.Unlock()
+			}
+		})
+	})
+	if counter != workers*50 {
+		t.Fatalf("counter = %d", counter)
+	}
+	y := heapWord()
+	wantSomeRaces(t, func() {
+		each(func(int) {
+			mu.Lock() // locked, but the hooks are missing: rt sees no edge
+			mu.Unlock()
+			Read(y)
+			Write(y)
+		})
+	})
+}
+
+func TestRWMutex(t *testing.T) {
+	var rw sync.RWMutex
+	x := heapWord()
+	wantRaces(t, 0, func() {
+		each(func(i int) {
+			for range 20 {
+				if i%2 == 0 {
+					rw.Lock()
+					RWMutexLock(addr(&rw))
+					Write(x)
+					RWMutexUnlock(addr(&rw))
+					rw.Unlock()
+				} else {
+					rw.RLock()
+					RWMutexRLock(addr(&rw))
+					Read(x)
+					RWMutexRUnlock(addr(&rw))
+					rw.RUnlock()
+				}
+			}
+		})
+	})
+	// Writing under a read lock races with another writer under a read lock.
+	y := heapWord()
+	wantSomeRaces(t, func() {
+		each(func(int) {
+			rw.RLock()
+			RWMutexRLock(addr(&rw))
+			Write(y)
+			RWMutexRUnlock(addr(&rw))
+			rw.RUnlock()
+		})
+	})
+}
+
+func TestChanUnbuffered(t *testing.T) {
+	ch := make(chan int)
+	c := addr(&ch)
+	x := heapWord()
+	wantRaces(t, 0, func() {
+		w := spawn(func() {
+			Write(x)
+			ChanSend(c)
+			ch <- 1
+			ChanSendDone(c)
+		})
+		ChanRecv(c)
+		<-ch
+		ChanRecvDone(c)
+		Write(x) // after the receive: ordered
+		w()
+	})
+	// The receive happens before the unbuffered send completes.
+	y := heapWord()
+	wantRaces(t, 0, func() {
+		w := spawn(func() {
+			ChanSend(c)
+			ch <- 1
+			ChanSendDone(c)
+			Write(y)
+		})
+		Write(y)
+		ChanRecv(c)
+		<-ch
+		ChanRecvDone(c)
+		w()
+	})
+	z := heapWord()
+	wantRaces(t, 1, func() {
+		w := spawn(func() {
+			ChanSend(c)
+			ch <- 1
+			ChanSendDone(c)
+			Write(z) // after the send: not ordered with the receiver's write
+		})
+		ChanRecv(c)
+		<-ch
+		ChanRecvDone(c)
+		w()
+		Write(z)
+	})
+}
+
+func TestChanBuffered(t *testing.T) {
+	const capacity = 3
+	ch := make(chan int, capacity)
+	c := addr(&ch)
+	xs := make([]uintptr, 10)
+	for i := range xs {
+		xs[i] = heapWord()
+	}
+	// Producer writes then sends; consumer receives then reads.
+	wantRaces(t, 0, func() {
+		w := spawn(func() {
+			for i := range xs {
+				Write(xs[i])
+				ChanSend(c)
+				ch <- i
+				ChanSendDone(c)
+			}
+		})
+		for range xs {
+			ChanRecv(c)
+			i := <-ch
+			ChanRecvDone(c)
+			Read(xs[i])
+		}
+		w()
+	})
+	// A buffered channel as a semaphore: the k-th receive happens before
+	// the (k+C)-th send completes.
+	sem := make(chan struct{}, 1)
+	s := addr(&sem)
+	x := heapWord()
+	wantRaces(t, 0, func() {
+		each(func(int) {
+			ChanSend(s)
+			sem <- struct{}{}
+			ChanSendDone(s)
+			Write(x)
+			ChanRecv(s)
+			<-sem
+			ChanRecvDone(s)
+		})
+	})
+	// A value written after the send is not ordered with the receiver.
+	y := heapWord()
+	wantRaces(t, 1, func() {
+		w := spawn(func() {
+			ChanSend(c)
+			ch <- 0
+			ChanSendDone(c)
+			Write(y)
+		})
+		w()
+		ChanRecv(c)
+		<-ch
+		ChanRecvDone(c)
+		Read(y)
+	})
+}
+
+func TestChanClose(t *testing.T) {
+	ch := make(chan int)
+	c := addr(&ch)
+	x := heapWord()
+	wantRaces(t, 0, func() {
+		w := spawn(func() {
+			Write(x)
+			ChanClose(c)
+			close(ch)
+		})
+		ChanRecv(c)
+		_, ok := <-ch
+		ChanRecvDone(c)
+		if ok {
+			t.Error("receive from closed channel got a value")
+		}
+		Read(x)
+		w()
+	})
+	y := heapWord()
+	wantRaces(t, 1, func() {
+		ch := make(chan int)
+		c := addr(&ch)
+		w := spawn(func() {
+			ChanClose(c)
+			close(ch)
+			Write(y) // after the close
+		})
+		ChanRecv(c)
+		<-ch
+		ChanRecvDone(c)
+		w()
+		Read(y)
+	})
+}
+
+func TestSelect(t *testing.T) {
+	a, b := make(chan int), make(chan int)
+	ca, cb := addr(&a), addr(&b)
+	x := heapWord()
+	wantRaces(t, 0, func() {
+		w := spawn(func() {
+			Write(x)
+			ChanSend(cb)
+			b <- 1
+			ChanSendDone(cb)
+		})
+		// Before a select: the pre-operation hook of every case.
+		ChanRecv(ca)
+		ChanRecv(cb)
+		select {
+		case <-a:
+			ChanRecvDone(ca)
+		case <-b:
+			ChanRecvDone(cb)
+		}
+		Read(x)
+		w()
+	})
+}
+
+func TestWaitGroup(t *testing.T) {
+	var wg sync.WaitGroup
+	xs := [workers]uintptr{}
+	for i := range xs {
+		xs[i] = heapWord()
+	}
+	wantRaces(t, 0, func() {
+		for i := range workers {
+			wg.Add(1)
+			spawn(func() {
+				Write(xs[i])
+				WaitGroupDone(addr(&wg))
+				wg.Done()
+			})
+		}
+		wg.Wait()
+		WaitGroupWait(addr(&wg))
+		for _, x := range xs {
+			Read(x)
+		}
+	})
+	y := heapWord()
+	wantRaces(t, 1, func() {
+		wg.Add(1)
+		w := spawn(func() {
+			WaitGroupDone(addr(&wg))
+			wg.Done()
+			Write(y) // after Done
+		})
+		wg.Wait()
+		WaitGroupWait(addr(&wg))
+		w()
+		Read(y)
+	})
+}
+
+func TestOnce(t *testing.T) {
+	var once sync.Once
+	x := heapWord()
+	wantRaces(t, 0, func() {
+		each(func(int) {
+			once.Do(func() {
+				Write(x)
+				OnceBodyDone(addr(&once))
+			})
+			OnceDo(addr(&once))
+			Read(x)
+		})
+	})
+	var once2 sync.Once
+	y := heapWord()
+	wantSomeRaces(t, func() {
+		each(func(int) {
+			once2.Do(func() { Write(y) }) // no hooks: no edge
+			Read(y)
+		})
+	})
+}
+
+func TestCond(t *testing.T) {
+	var mu sync.Mutex
+	cond := sync.NewCond(&mu)
+	m, c := addr(&mu), addr(cond)
+	ready := false
+	x := heapWord()
+	wantRaces(t, 0, func() {
+		w := spawn(func() {
+			Write(x)
+			mu.Lock()
+			MutexLock(m)
+			ready = true
+			CondSignal(c)
+			cond.Signal()
+			MutexUnlock(m)
+			mu.Unlock()
+		})
+		mu.Lock()
+		MutexLock(m)
+		for !ready {
+			MutexUnlock(m)
+			cond.Wait()
+			MutexLock(m)
+			CondWait(c)
+		}
+		MutexUnlock(m)
+		mu.Unlock()
+		Read(x)
+		w()
+	})
+}
+
+func TestAtomics(t *testing.T) {
+	var flag atomic.Int32
+	f := addr(&flag)
+	x := heapWord()
+	wantRaces(t, 0, func() {
+		w := spawn(func() {
+			Write(x)
+			AtomicStore(f)
+			flag.Store(1)
+		})
+		for flag.Load() == 0 {
+		}
+		AtomicLoad(f)
+		Read(x)
+		w()
+	})
+	// A counter with Add: each Add is a store before and a load after.
+	var n atomic.Int64
+	na := addr(&n)
+	ys := [workers]uintptr{}
+	for i := range ys {
+		ys[i] = heapWord()
+	}
+	wantRaces(t, 0, func() {
+		each(func(i int) {
+			Write(ys[i])
+			AtomicStore(na)
+			n.Add(1)
+			AtomicLoad(na)
+		})
+		for n.Load() != workers {
+		}
+		AtomicLoad(na)
+		for _, y := range ys {
+			Read(y)
+		}
+	})
+	z := heapWord()
+	wantSomeRaces(t, func() {
+		each(func(int) {
+			n.Add(1) // atomic, but the variable z is plain
+			Write(z)
+		})
+	})
+}
+
+func TestGoroutineStart(t *testing.T) {
+	x := heapWord()
+	wantRaces(t, 0, func() {
+		Write(x)
+		run(func() { Write(x) }) // the go statement orders them
+	})
+	y := heapWord()
+	wantRaces(t, 1, func() {
+		w := spawn(func() { Write(y) })
+		Write(y) // after the go statement: concurrent
+		w()
+	})
+}
+
+// TestUninstrumentedGoroutine checks the policy for goroutines created by
+// code rt did not see: they start after everything done so far.
+func TestUninstrumentedGoroutine(t *testing.T) {
+	x := heapWord()
+	wantRaces(t, 0, func() {
+		Write(x)
+		done := make(chan struct{})
+		go func() { Write(x); close(done) }() // no Go/Started
+		<-done
+	})
+	// It still races with what happens after it started.
+	y := heapWord()
+	wantRaces(t, 1, func() {
+		started, done := make(chan struct{}), make(chan struct{})
+		go func() {
+			Read(y) // first hook: joins everything up to now
+			close(started)
+			<-done
+		}()
+		<-started
+		Release(heapWord()) // a new epoch, after the goroutine's first hook
+		Write(y)
+		close(done)
+	})
+}
+
+func TestManyGoroutinesRecycleSlots(t *testing.T) {
+	before := nslots
+	for range 20 {
+		each(func(int) {
+			Write(heapWord())
+		})
+	}
+	if grew := nslots - before; grew > slotQuarantine+4*workers {
+		t.Errorf("slots grew by %d for %d goroutines run %d at a time; want reuse", grew, 20*workers, workers)
+	}
+	// Goroutines that never call Finished are found by the liveness sweep.
+	if !goidFast() {
+		t.Skip("no fast goroutine identity: no sweep")
+	}
+	for range 600 {
+		done := make(chan struct{})
+		go func() { Write(heapWord()); close(done) }()
+		<-done
+	}
+	gmu.Lock()
+	sweepLocked()
+	n := live
+	gmu.Unlock()
+	if n > 50 {
+		t.Errorf("%d goroutines still registered after 600 exited without Finished", n)
+	}
+}
+
+func TestTestBeginEnd(t *testing.T) {
+	ft := &fakeT{name: "TestX"}
+	TestBegin(ft)
+	if !TestEnd(ft) || ft.failed != "" {
+		t.Errorf("race-free test failed: %q", ft.failed)
+	}
+	x := heapWord()
+	TestBegin(ft)
+	run(func() { Write(x) })
+	run(func() { Write(x) })
+	if TestEnd(ft) || ft.failed != "race detected during execution of test" {
+		t.Errorf("racy test: TestEnd message %q", ft.failed)
+	}
+}
+
+type fakeT struct{ name, failed string }
+
+func (f *fakeT) Name() string                   { return f.name }
+func (f *fakeT) Errorf(format string, _ ...any) { f.failed = format }
+
+func TestHooksDoNotAllocate(t *testing.T) {
+	x := heapWord()
+	Write(x)
+	Read(x)
+	n := testing.AllocsPerRun(1000, func() {
+		Read(x)
+		Write(x)
+		ReadRange(x, 16)
+		WriteRange(x, 16)
+	})
+	if n != 0 {
+		t.Errorf("same-epoch accesses allocate %v times", n)
+	}
+	l := heapWord()
+	Release(l)
+	Acquire(l)
+	n = testing.AllocsPerRun(1000, func() {
+		Release(l)
+		Acquire(l)
+		Write(x) // a new epoch each time: the slow path, same stack
+	})
+	if n != 0 {
+		t.Errorf("release/acquire/new-epoch write allocate %v times", n)
+	}
+}
