@@ -33,3 +33,24 @@ func TestForkContexts(t *testing.T) {
 		t.Errorf("Reaches (-want +got):\n%s", diff)
 	}
 }
+
+// TestAnalyze runs norace outside the analysis drivers, as instrument/
+// does, and checks it finds the same child contexts as under analysistest.
+func TestAnalyze(t *testing.T) {
+	want := analysistest.Run(t, analysistest.TestData(), norace.Analyzer, "forks")[0]
+	p := want.Pass
+	res, err := norace.Analyze(p.Fset, p.Files, p.OtherFiles, p.Pkg, p.TypesInfo, p.TypesSizes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRes := want.Result.(*norace.Result)
+	if len(res.Contexts) != len(wantRes.Contexts) || len(res.NoInstrument) != len(wantRes.NoInstrument) {
+		t.Errorf("Analyze: %d contexts, %d no-instrument funcs; analysistest: %d, %d",
+			len(res.Contexts), len(res.NoInstrument), len(wantRes.Contexts), len(wantRes.NoInstrument))
+	}
+	for fn, why := range wantRes.NoInstrument {
+		if !res.SkipFunc(fn) {
+			t.Errorf("Analyze: %s not skipped (%s)", fn.Name(), why)
+		}
+	}
+}
