@@ -322,7 +322,7 @@ func (c *checker) staticCall(callee *ssa.Function, site token.Pos) []cause {
 	if obj.Pkg() == nil {
 		return nil
 	}
-	path, name := obj.Pkg().Path(), norace.FuncName(obj)
+	path, name := obj.Pkg().Path(), norace.ShortName(obj)
 	if isIntrinsic(path, obj.Name()) {
 		return nil
 	}
@@ -369,7 +369,7 @@ func (c *checker) staticCall(callee *ssa.Function, site token.Pos) []cause {
 // NOSPLIT flag of its assembly, or by the directives of the function that
 // implements it through //go:linkname.
 func (c *checker) bodyless(obj *types.Func, d Summary, site token.Pos) []cause {
-	name := norace.FuncName(obj)
+	name := norace.ShortName(obj)
 	if d.AsmFound {
 		if d.AsmSplit {
 			return []cause{{class: classStack, what: fmt.Sprintf("call to %s, whose assembly lacks NOSPLIT", name)}}

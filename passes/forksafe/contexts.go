@@ -202,9 +202,9 @@ func contextName(ctx *norace.Context) string {
 		return "func literal"
 	}
 	if ctx.Lit != nil {
-		return "func literal in " + norace.FuncName(ctx.Func)
+		return "func literal in " + norace.ShortName(ctx.Func)
 	}
-	return norace.FuncName(ctx.Func)
+	return norace.ShortName(ctx.Func)
 }
 
 // report reports one cause at site, once per (site, class), unless a

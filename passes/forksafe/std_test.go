@@ -110,7 +110,7 @@ func TestStdExplained(t *testing.T) {
 			// which is not: the compiler inlines it, but forksafe does not
 			// model inlining, and LEUint16 bounds-checks, so it is no
 			// trivial leaf either.
-			"exec_plan9.go:191: stack growth in fork child (syscall.forkAndExecInChild): syscall.gdirname → syscall.gbit16: call to internal/byteorder.LEUint16, which has a stack-check prologue (not //go:nosplit)",
+			"exec_plan9.go:191: stack growth in fork child (syscall.forkAndExecInChild): syscall.gdirname → syscall.gbit16: call to byteorder.LEUint16, which has a stack-check prologue (not //go:nosplit)",
 			// ErrBadStat is an error made by errors.New: the child calls
 			// (*errors.errorString).Error through the interface. A real,
 			// if benign, departure from the rules (Plan 9 has no -race).

@@ -286,6 +286,16 @@ func FuncName(fn *types.Func) string {
 	return fn.Pkg().Path() + "." + fn.Name()
 }
 
+// ShortName is the name used in messages, as go vet spells callees:
+// package name rather than path ("byteorder.LEUint16", "exec.Cmd.Start").
+func ShortName(fn *types.Func) string {
+	if fn.Pkg() == nil {
+		return fn.Name()
+	}
+	full, path := FuncName(fn), fn.Pkg().Path()
+	return fn.Pkg().Name() + strings.TrimPrefix(full, path)
+}
+
 func run(pass *analysis.Pass) (any, error) {
 	res := &Result{
 		NoInstrument:     make(map[*types.Func]string),
