@@ -183,3 +183,49 @@ func TestQuickstartExample(t *testing.T) {
 		t.Fatalf("forkcheck ./examples/...: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestVetStdChildren runs the real thing: go vet -vettool=forkcheck over
+// std's syscall and os/exec for each port whose child code must be clean,
+// cross-GOOS. Unlike the checker-based test in passes/forksafe, facts
+// here travel through go vet's own serialisation between packages, which
+// hides facts on unexported objects.
+func TestVetStdChildren(t *testing.T) {
+	ports := []string{
+		"linux/amd64", "linux/arm64", "linux/386", "freebsd/amd64", "netbsd/amd64",
+		"openbsd/amd64", "darwin/arm64", "dragonfly/amd64", "solaris/amd64",
+	}
+	for _, port := range ports {
+		goos, goarch, _ := strings.Cut(port, "/")
+		t.Run(goos+"_"+goarch, func(t *testing.T) {
+			r := run(t, t.TempDir(), []string{"GOOS=" + goos, "GOARCH=" + goarch, "CGO_ENABLED=0", "GOFLAGS="},
+				"go", "vet", "-vettool="+forkcheck, "syscall", "os/exec")
+			if r.code != 0 || strings.TrimSpace(r.stderr) != "" {
+				t.Errorf("go vet -vettool=forkcheck syscall os/exec for %s: exit %d, want 0 and no output:\n%s", port, r.code, r.stderr)
+			}
+		})
+	}
+}
+
+// TestVetFixDiff: Go 1.26's go vet -fix -diff prints forkcheck's fix as a patch
+// and exits non-zero; -fix applies it (to the copied module).
+func TestVetFixDiff(t *testing.T) {
+	dir := fixture(t)
+	r := run(t, dir, nil, "go", "vet", "-vettool="+forkcheck, "-fix", "-diff", "./child")
+	if r.code == 0 || !strings.Contains(r.stdout+r.stderr, "-//go:nospilt\n+//go:nosplit") {
+		t.Fatalf("go vet -diff: exit %d, want non-zero and the patch:\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	if src, _ := os.ReadFile(filepath.Join(dir, "child", "child.go")); !strings.Contains(string(src), "//go:nospilt") {
+		t.Fatalf("go vet -fix -diff wrote the file:\n%s", src)
+	}
+	r = run(t, dir, nil, "go", "vet", "-vettool="+forkcheck, "-fix", "./child")
+	src, err := os.ReadFile(filepath.Join(dir, "child", "child.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(src), "//go:nosplit\nfunc misspelled") {
+		t.Fatalf("go vet -fix (exit %d) did not apply the fix:\n%s\n%s", r.code, src, r.stderr)
+	}
+	if r := run(t, dir, nil, "go", "vet", "-vettool="+forkcheck, "./child"); r.code != 0 {
+		t.Fatalf("after go vet -fix: exit %d:\n%s", r.code, r.stderr)
+	}
+}
