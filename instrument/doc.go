@@ -1,0 +1,138 @@
+// Package instrument decides, from a type-checked package and its SSA form,
+// which source sites get race-detector hooks (calls into package rt), and
+// rewrites the source text to insert them.
+//
+// It is a library: it runs no go command and writes no files. cmd/raceinst
+// calls it in the compiler's place, once per package, and hands the
+// rewritten files to the compiler. What must not be instrumented comes from
+// passes/norace (//go:norace functions, fork-child contexts and what they
+// reach); instrument never parses directives itself.
+//
+// # Rewriting
+//
+// Like cmd/cover, the original text is edited in place (insertions at byte
+// offsets); no inserted text contains a newline, and the file starts with
+// "//line name:1:1", so every original line keeps its number and panics,
+// stacks and race reports show the user's file:line. The imports of rt
+// and unsafe (as __rt and __unsafe, plus __rtsync/__rtatomic in the file
+// holding the helpers) go on the package clause's line. A package
+// declaring any identifier starting with __rt is left alone.
+//
+// # Memory accesses
+//
+// A hook is an expression statement placed before the statement that
+// makes the access, on its line:
+//
+//	x := *p         __rt.Read(uintptr(__unsafe.Pointer(p))); x := *p
+//	t.f = 1         __rt.Write(uintptr(__unsafe.Pointer(&t.f))); t.f = 1
+//	s[i]++          __rt.Write(uintptr(__unsafe.Pointer(&s[i]))); s[i]++
+//	*p = *q (struct)  __rt.ReadRange(uintptr(__unsafe.Pointer(q)), __unsafe.Sizeof(*q)); __rt.WriteRange(...p...); *p = *q
+//	m[k] = v        __rt.Write(__rt_ptr(m)); m[k] = v
+//	copy(d, s)      __rt.WriteRange(SliceData(d), min(len(d), len(s))*size); __rt.ReadRange(...s...); copy(d, s)
+//
+// Hooked: dereferences, package-level variables (of any package), fields
+// and array elements of those, slice elements, local variables SSA
+// allocates on the heap (Alloc.Heap: captured by a closure or address
+// taken), maps (as a read or write of the map header, whose address
+// __rt_ptr(m) returns: map writes race with reads and writes, as under
+// -race), copies of struct, array and type-parameter values (ranges of
+// unsafe.Sizeof), copy, append's spread operand, string(bytes), clear,
+// delete, and a value receiver's copy of *p. A read followed by a write of
+// the same address in one statement keeps only the write; an access
+// already hooked earlier in the same statement list is not hooked again
+// while no statement in between calls, communicates, or assigns to a
+// variable of its address (a write through memory forgets addresses that
+// mention shared variables).
+//
+// Not hooked: locals SSA keeps in registers or non-escaping frame slots,
+// zero-size values, constants, string bytes, function values and
+// composite literals (fresh memory).
+//
+// The address expression is evaluated again by the hook, so it must be free
+// of effects (variables, fields, indexing, dereferences, conversions,
+// len/cap); otherwise the access is left unhooked with a Warning. It is
+// evaluated before the statement: a nil or out-of-range address panics in
+// the hook, before the rest of the statement's effects (e.g. a call in
+// f() + s[i]). Accesses the statement makes after one of its own calls are
+// recorded before that call (a call that synchronises and then the access,
+// in one statement, can be reported as racing).
+//
+// Conditional evaluation: the right operand of && and || gets its hooks in
+// a closure that runs exactly when it does,
+//
+//	p != nil && p.x > 0   →   p != nil && func() bool { __rt.Read(...&p.x...); return true }() && p.x > 0
+//
+// (with "== true" for a boolean of a defined type), and so does a for
+// loop's condition, evaluated before every iteration. A for loop's post
+// statement has its hooks at the end of the body and before every continue
+// of that loop. Since Go 1.22, accesses of the loop's own per-iteration
+// variables in the condition and post statement cannot race and are not
+// hooked. An if with an init statement or an else-if gets its condition's
+// hooks in the closure too. The hooks of case expressions are not placed
+// (Warning).
+//
+// # Synchronisation
+//
+// Every synchronising call becomes a call of a helper that has the same
+// signature with the receiver first, and runs the rt hook that goes before
+// the operation, the operation, and the hook that goes after it; helpers
+// are generated once per package after the last line of its first
+// rewritten file. The call stays where it is, so evaluation order, defer,
+// go and results are unchanged:
+//
+//	mu.Lock()               __rt_sync_Mutex_Lock(&mu)
+//	defer rw.RUnlock()      defer __rt_sync_RWMutex_RUnlock(&rw)
+//	s.Lock() (embedded)     __rt_sync_Mutex_Lock(&s.Mutex)
+//	l.Lock() (sync.Locker)  __rt_sync_Locker_Lock(l)
+//	wg.Add(n); wg.Done(); wg.Wait()  __rt_sync_WaitGroup_Add(&wg, n) ...
+//	wg.Go(f)                __rt_sync_WaitGroup_Go(&wg, __rt.Go(), f)
+//	once.Do(f)              __rt_sync_Once_Do(&once, f)   (f's end releases, deferred)
+//	c.Wait(); c.Signal()    __rt_sync_Cond_Wait(c) ...    (Wait: MutexUnlock/MutexLock of c.L)
+//	atomic.AddInt64(&n, 1)  __rt_atomic_AddInt64(&n, 1)
+//	v.Load() (atomic.Int64, Pointer[T], Value, ...)  __rt_atomic_Int64_Load(&v)
+//	sync.Map and sync.Pool methods: AtomicStore before, AtomicLoad after, on the object
+//	ch <- v                 __rt_chan_Send(ch, v)
+//	x := <-ch; y, ok := <-ch  __rt_chan_Recv(ch); __rt_chan_Recv2(ch)
+//	close(ch)               __rt_chan_Close(ch)
+//
+// A select gets ChanSend/ChanRecv for every case before it and the taken
+// case's ChanSendDone/ChanRecvDone first in its body (channel operands
+// must be free of effects, else Warning); a range over a channel gets
+// ChanRecv before the loop and at each iteration's end, ChanRecvDone first
+// in the body.
+//
+// A go statement records the creation edge:
+//
+//	go func(x T) {...}(a)  →  { __rtTok := __rt.Go(); go func(x T) { __rt.Started(__rtTok); defer __rt.Finished(); ...}(a) }
+//	go f(a, 1)             →  { __rtTok := __rt.Go(); __rtA0 := a; go func() { __rt.Started(__rtTok); defer __rt.Finished(); f(__rtA0, 1) }() }
+//	go x.m(a)              →  { __rtTok := __rt.Go(); __rtF, __rtA0 := x.m, a; go func() { ...; __rtF(__rtA0) }() }
+//
+// The function value and the arguments are evaluated once, in the parent,
+// in their order; constants and nil stay in place (their type comes from
+// the call); static functions, generic instantiations and builtins are
+// called by name. The block keeps goto and labels valid. A go statement
+// over several lines, with an untyped non-constant argument, or calling a
+// synchronising method is left without the edge (Warning): rt then treats
+// the goroutine as one it did not see start, which can hide races but not
+// report false ones.
+//
+// os.Exit becomes __rt_osExit(os.Exit), i.e. rt.Exit, which prints the race
+// summary and exits 66 when races were found. main starts with
+// "__rtMainOK := false; defer func() { if __rtMainOK { __rt.Exit(0) } }()"
+// and sets the flag before each return and at its end, so a normal return
+// ends in rt.Exit(0) after main's own deferred calls, and a panic keeps its
+// own exit. With Options.Tests, each TestXxx(t *testing.T) of a _test.go
+// file starts with "__rt.TestBegin(t); defer __rt.TestEnd(t)"; with
+// Options.FuncHooks every instrumented function starts with
+// "__rt.FuncEnter(0); defer __rt.FuncExit()".
+//
+// # Not instrumented
+//
+// Functions norace's SkipFunc or SkipLit name, with everything inside them
+// (closures included), functions named in Input.Skip, statements where
+// norace's InChild is true, //go:nosplit functions (Warning), packages -race
+// never instruments, sync, sync/atomic and rt, cgo files, the go command's
+// generated files, and files whose language version is older than go1.21
+// (the helpers are generic and the hooks use min and unsafe.SliceData).
+// Package-level variable initialisers are not walked.
+package instrument

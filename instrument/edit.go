@@ -1,0 +1,76 @@
+package instrument
+
+import (
+	"bytes"
+	"sort"
+)
+
+// An editBuffer collects insertions and replacements at byte offsets of one
+// source file and applies them at once, as cmd/internal/edit does for
+// cmd/cover. Edits at the same offset are ordered insertions first, then by
+// prio, then by the order they were made.
+type editBuffer struct {
+	src   []byte
+	edits []textEdit
+}
+
+type textEdit struct {
+	start, end int // replaced range [start, end); start == end inserts
+	prio       int
+	seq        int
+	text       string
+}
+
+// Priorities of insertions that share an offset, smallest first: hooks
+// that go before a statement come before the opening text of rewritten
+// expressions starting there, and closing text of the innermost rewrite
+// comes first.
+const (
+	prioStmt  = 0  // hooks placed before a statement
+	prioCond  = 2  // a hooks closure in front of a condition operand
+	prioOpen  = 5  // opening text of an expression rewrite
+	prioClose = 10 // closing text of an expression rewrite
+	prioAfter = 20 // text after a statement
+)
+
+func (b *editBuffer) insert(off, prio int, text string) {
+	b.edits = append(b.edits, textEdit{off, off, prio, len(b.edits), text})
+}
+
+func (b *editBuffer) replace(start, end, prio int, text string) {
+	b.edits = append(b.edits, textEdit{start, end, prio, len(b.edits), text})
+}
+
+func (b *editBuffer) empty() bool { return len(b.edits) == 0 }
+
+// bytes applies the edits. Overlapping replacements are a bug in the caller
+// and panic (Package recovers and reports it).
+func (b *editBuffer) bytes() []byte {
+	edits := append([]textEdit(nil), b.edits...)
+	sort.SliceStable(edits, func(i, j int) bool {
+		a, c := edits[i], edits[j]
+		if a.start != c.start {
+			return a.start < c.start
+		}
+		if ra, rc := a.end > a.start, c.end > c.start; ra != rc {
+			return rc // insertions before a replacement starting there
+		}
+		if a.prio != c.prio {
+			return a.prio < c.prio
+		}
+		return a.seq < c.seq
+	})
+	var out bytes.Buffer
+	out.Grow(len(b.src) + len(b.src)/4)
+	pos := 0
+	for _, e := range edits {
+		if e.start < pos {
+			panic("overlapping edits")
+		}
+		out.Write(b.src[pos:e.start])
+		out.WriteString(e.text)
+		pos = e.end
+	}
+	out.Write(b.src[pos:])
+	return out.Bytes()
+}

@@ -1,0 +1,906 @@
+package instrument
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strings"
+)
+
+// expr walks e, evaluated for its value, adding the hooks of the accesses
+// it makes to s and rewriting the synchronising operations in it.
+func (w *funcWalker) expr(e ast.Expr, s *sink) {
+	if e == nil {
+		return
+	}
+	if tv, ok := w.info.Types[e]; ok && (tv.Value != nil || tv.IsType()) {
+		return // constants and types evaluate nothing
+	}
+	switch e := e.(type) {
+	case *ast.Ident:
+		if obj := w.info.Uses[e]; obj != nil {
+			if fn, ok := obj.(*types.Func); ok && isOSExit(fn) {
+				w.osExit(e)
+			}
+		}
+		if w.location(e, s) {
+			w.access(e, s, false)
+		}
+	case *ast.FuncLit:
+		w.funcLit(e, "")
+	case *ast.CompositeLit:
+		isStruct := false
+		if t := w.info.TypeOf(e); t != nil {
+			_, isStruct = t.Underlying().(*types.Struct)
+		}
+		for _, elt := range e.Elts {
+			if kv, ok := elt.(*ast.KeyValueExpr); ok {
+				if !isStruct {
+					w.expr(kv.Key, s)
+				}
+				w.expr(kv.Value, s)
+			} else {
+				w.expr(elt, s)
+			}
+		}
+	case *ast.ParenExpr:
+		w.expr(e.X, s)
+	case *ast.SelectorExpr:
+		sel := w.info.Selections[e]
+		if sel == nil { // qualified identifier
+			if fn, ok := w.info.Uses[e.Sel].(*types.Func); ok && isOSExit(fn) {
+				w.osExit(e)
+				return
+			}
+			if w.location(e, s) {
+				w.access(e, s, false)
+			}
+			return
+		}
+		switch sel.Kind() {
+		case types.FieldVal:
+			if w.location(e, s) {
+				w.access(e, s, false)
+			}
+		case types.MethodVal:
+			w.receiver(e, sel, s)
+		}
+	case *ast.IndexExpr:
+		xt := w.info.TypeOf(e.X)
+		if _, isFunc := xt.Underlying().(*types.Signature); isFunc {
+			w.expr(e.X, s) // an instantiation
+			return
+		}
+		switch xt.Underlying().(type) {
+		case *types.Map:
+			w.expr(e.X, s)
+			w.expr(e.Index, s)
+			w.mapHook(e.X, s, false)
+			return
+		case *types.Basic: // string bytes are immutable
+			w.expr(e.X, s)
+			w.expr(e.Index, s)
+			return
+		}
+		if w.location(e, s) {
+			w.access(e, s, false)
+		}
+	case *ast.IndexListExpr:
+		w.expr(e.X, s)
+	case *ast.SliceExpr:
+		if _, ok := w.info.TypeOf(e.X).Underlying().(*types.Array); ok {
+			w.locationOperands(e.X, s)
+		} else {
+			w.expr(e.X, s)
+		}
+		w.expr(e.Low, s)
+		w.expr(e.High, s)
+		w.expr(e.Max, s)
+	case *ast.StarExpr:
+		if w.location(e, s) {
+			w.access(e, s, false)
+		}
+	case *ast.UnaryExpr:
+		switch e.Op {
+		case token.AND:
+			w.locationOperands(e.X, s)
+		case token.ARROW:
+			w.expr(e.X, s)
+			if !w.noRewrite[e] {
+				name := "__rt_chan_Recv"
+				if w.recv2[e] {
+					name = "__rt_chan_Recv2"
+				}
+				w.useHelper(name, chanHelpers[name])
+				w.fs.buf.replace(w.fs.off(e.OpPos), w.fs.off(e.OpPos)+2, prioOpen, name+"(")
+				w.fs.buf.insert(w.fs.off(e.End()), prioClose, ")")
+			}
+		default:
+			w.expr(e.X, s)
+		}
+	case *ast.BinaryExpr:
+		w.expr(e.X, s)
+		if e.Op == token.LAND || e.Op == token.LOR {
+			// The right operand runs only sometimes: its hooks run with
+			// it, in a closure in front of it.
+			ys := &sink{}
+			w.expr(e.Y, ys)
+			if len(ys.hooks) > 0 {
+				w.condClosure(e.Y, ys, e.Op)
+			}
+			return
+		}
+		w.expr(e.Y, s)
+	case *ast.CallExpr:
+		w.call(e, s)
+	case *ast.TypeAssertExpr:
+		w.expr(e.X, s)
+	case *ast.KeyValueExpr:
+		w.expr(e.Key, s)
+		w.expr(e.Value, s)
+	}
+}
+
+// osExit turns a reference to os.Exit into rt.Exit, which prints the race
+// summary first; os.Exit stays mentioned so its import stays used:
+//
+//	os.Exit(2)  →  __rt_osExit(os.Exit)(2)
+func (w *funcWalker) osExit(e ast.Expr) {
+	w.fs.usesRT = true
+	w.useHelper("__rt_osExit", osExitHelper)
+	w.fs.buf.insert(w.fs.off(e.Pos()), prioOpen, "__rt_osExit(")
+	w.fs.buf.insert(w.fs.off(e.End()), prioClose, ")")
+}
+
+const osExitHelper = `func __rt_osExit(func(int)) func(int) {
+	return __rt.Exit
+}
+`
+
+// location walks the operands of the addressable expression e (not e's
+// own memory) and reports whether e's memory can be reached by another
+// goroutine: a global, a variable SSA puts on the heap, or anything
+// reached through a pointer, slice or map value.
+func (w *funcWalker) location(e ast.Expr, s *sink) bool {
+	switch e := e.(type) {
+	case *ast.Ident:
+		v, ok := w.info.Uses[e].(*types.Var)
+		return ok && w.sharedVar(v)
+	case *ast.ParenExpr:
+		return w.location(e.X, s)
+	case *ast.SelectorExpr:
+		sel := w.info.Selections[e]
+		if sel == nil {
+			v, ok := w.info.Uses[e.Sel].(*types.Var)
+			return ok && w.sharedVar(v)
+		}
+		if sel.Kind() != types.FieldVal {
+			w.expr(e, s)
+			return false
+		}
+		if isPointer(w.info.TypeOf(e.X)) {
+			w.expr(e.X, s)
+			return true
+		}
+		if sel.Indirect() { // through an embedded pointer
+			w.locationOperands(e.X, s)
+			return true
+		}
+		if w.addressable(e.X) {
+			return w.location(e.X, s)
+		}
+		w.expr(e.X, s)
+		return false
+	case *ast.IndexExpr:
+		switch xt := w.info.TypeOf(e.X).Underlying().(type) {
+		case *types.Slice, *types.Pointer:
+			w.expr(e.X, s)
+			w.expr(e.Index, s)
+			return true
+		case *types.Array:
+			shared := false
+			if w.addressable(e.X) {
+				shared = w.location(e.X, s)
+			} else {
+				w.expr(e.X, s)
+			}
+			w.expr(e.Index, s)
+			return shared
+		default:
+			_ = xt
+			w.expr(e.X, s)
+			w.expr(e.Index, s)
+			return false
+		}
+	case *ast.StarExpr:
+		w.expr(e.X, s)
+		return true
+	}
+	w.expr(e, s)
+	return false
+}
+
+// locationOperands walks the operands of &e.
+func (w *funcWalker) locationOperands(e ast.Expr, s *sink) {
+	e = ast.Unparen(e)
+	if _, ok := e.(*ast.CompositeLit); ok {
+		w.expr(e, s)
+		return
+	}
+	w.location(e, s)
+}
+
+func (w *funcWalker) addressable(e ast.Expr) bool {
+	tv, ok := w.info.Types[e]
+	return ok && tv.Addressable()
+}
+
+// sharedVar reports whether v may be accessed by more than one goroutine:
+// a package-level variable, or a local that SSA allocates on the heap
+// (captured by a closure, or its address taken). Locals in registers or
+// in non-escaping frame slots cannot race.
+func (w *funcWalker) sharedVar(v *types.Var) bool {
+	if v.IsField() || v.Name() == "_" {
+		return false
+	}
+	if v.Pkg() != nil && v.Parent() == v.Pkg().Scope() {
+		return true
+	}
+	return w.fs.p.heap[v.Pos()]
+}
+
+// receiver walks the receiver of a method value or call x.m.
+func (w *funcWalker) receiver(e *ast.SelectorExpr, sel *types.Selection, s *sink) {
+	fn := sel.Obj().(*types.Func)
+	xt := w.info.TypeOf(e.X)
+	if types.IsInterface(xt) {
+		w.expr(e.X, s)
+		return
+	}
+	_, ptrRecv := fn.Signature().Recv().Type().(*types.Pointer)
+	switch {
+	case isPointer(xt):
+		w.expr(e.X, s)
+		if !ptrRecv && len(sel.Index()) == 1 {
+			// x.m with a value receiver copies *x.
+			w.derefCopy(e.X, s)
+		}
+	case ptrRecv || len(sel.Index()) > 1:
+		w.locationOperands(e.X, s)
+	default:
+		w.expr(e.X, s) // a copy of x
+	}
+}
+
+// derefCopy hooks the read of all of *p.
+func (w *funcWalker) derefCopy(p ast.Expr, s *sink) {
+	pt, ok := w.info.TypeOf(p).Underlying().(*types.Pointer)
+	if !ok || w.zeroSize(pt.Elem()) {
+		return
+	}
+	txt, idents, ok := w.pureText(p)
+	if !ok {
+		w.fs.warn(p.Pos(), "receiver has side effects: copy not hooked")
+		return
+	}
+	w.fs.usesRT, w.fs.usesUnsafe = true, true
+	s.add(hook{
+		text:   "__rt.ReadRange(uintptr(__unsafe.Pointer(" + txt + ")), __unsafe.Sizeof(*" + paren(p, txt) + "))",
+		key:    "range:" + txt,
+		idents: idents,
+		pos:    p.Pos(),
+	})
+}
+
+// access adds the hook of one read or write of e's memory. A struct, array
+// or type-parameter value is a range (a copy); any other value is checked
+// by its first byte.
+func (w *funcWalker) access(e ast.Expr, s *sink, write bool) {
+	t := w.info.TypeOf(e)
+	if t == nil || w.zeroSize(t) {
+		return
+	}
+	var ptr string
+	var idents []*ast.Ident
+	var ok bool
+	val := ""
+	if st, isStar := ast.Unparen(e).(*ast.StarExpr); isStar {
+		ptr, idents, ok = w.pureText(st.X)
+		val = "*" + paren(st.X, ptr)
+	} else {
+		var txt string
+		txt, idents, ok = w.pureText(e)
+		ptr, val = "&"+txt, txt
+	}
+	if !ok {
+		w.fs.warn(e.Pos(), "address has side effects or spans lines: access not hooked")
+		return
+	}
+	w.fs.usesRT, w.fs.usesUnsafe = true, true
+	kind := "Read"
+	if write {
+		kind = "Write"
+	}
+	var text, key string
+	if isComposite(t) {
+		text = "__rt." + kind + "Range(uintptr(__unsafe.Pointer(" + ptr + ")), __unsafe.Sizeof(" + val + "))"
+		key = "range:" + ptr
+	} else {
+		text = "__rt." + kind + "(uintptr(__unsafe.Pointer(" + ptr + ")))"
+		key = "word:" + ptr
+	}
+	s.add(hook{text: text, key: key, write: write, idents: idents, pos: e.Pos()})
+}
+
+// ptrBits returns an expression for the bits of a map or channel value
+// (what rt keys the map's accesses or the channel's synchronisation on),
+// if e can be evaluated again.
+func (w *funcWalker) ptrBits(e ast.Expr) (hook, bool) {
+	txt, idents, ok := w.pureText(e)
+	if !ok {
+		return hook{}, false
+	}
+	w.useHelper("__rt_ptr", ptrHelper)
+	w.fs.usesRT = true
+	return hook{text: "__rt_ptr(" + txt + ")", idents: idents}, true
+}
+
+// ptrHelper returns the pointer a map or channel value is.
+const ptrHelper = `func __rt_ptr[P any](p P) uintptr {
+	return *(*uintptr)(__unsafe.Pointer(&p))
+}
+`
+
+// mapHook adds the hook of a map access: a read or write of the map's
+// header address, so that map writes race with concurrent reads and
+// writes, as under -race.
+func (w *funcWalker) mapHook(m ast.Expr, s *sink, write bool) {
+	if _, lit := ast.Unparen(m).(*ast.CompositeLit); lit {
+		return // a new map nobody else sees
+	}
+	a, ok := w.ptrBits(m)
+	if !ok {
+		w.fs.warn(m.Pos(), "map operand has side effects: map access not hooked")
+		return
+	}
+	kind := "Read"
+	if write {
+		kind = "Write"
+	}
+	s.add(hook{text: "__rt." + kind + "(" + a.text + ")", key: "map:" + a.text, write: write, idents: a.idents, pos: m.Pos()})
+}
+
+// sliceRangeHook adds a range hook over the elements of slice x; n is the
+// element count expression with x as its argument ("len", or "min" text).
+func (w *funcWalker) sliceRangeHook(x ast.Expr, s *sink, write bool, n string) {
+	w.sliceRange(x, s, write, func(txt string) string { return n + "(" + txt + ")" }, nil)
+}
+
+func (w *funcWalker) sliceRange(x ast.Expr, s *sink, write bool, count func(string) string, extra []*ast.Ident) {
+	if _, ok := w.info.TypeOf(x).Underlying().(*types.Slice); !ok {
+		return
+	}
+	if _, lit := ast.Unparen(x).(*ast.CompositeLit); lit {
+		return // a new slice nobody else sees
+	}
+	txt, idents, ok := w.pureText(x)
+	if !ok {
+		w.fs.warn(x.Pos(), "slice operand has side effects: element range not hooked")
+		return
+	}
+	w.fs.usesRT, w.fs.usesUnsafe = true, true
+	kind := "ReadRange"
+	if write {
+		kind = "WriteRange"
+	}
+	s.add(hook{
+		text:   "__rt." + kind + "(uintptr(__unsafe.Pointer(__unsafe.SliceData(" + txt + "))), uintptr(" + count(txt) + ")*__unsafe.Sizeof(" + paren(x, txt) + "[0]))",
+		key:    "slice:" + kind + count(txt) + ":" + txt,
+		write:  write,
+		idents: append(idents, extra...),
+		pos:    x.Pos(),
+	})
+}
+
+// call walks a call: conversions, builtins, synchronising operations
+// (rewritten to helpers), os.Exit (rewritten to rt.Exit), and ordinary
+// calls.
+func (w *funcWalker) call(e *ast.CallExpr, s *sink) {
+	fun := ast.Unparen(e.Fun)
+	if tv := w.info.Types[fun]; tv.IsType() {
+		for _, a := range e.Args {
+			w.expr(a, s)
+		}
+		// string(b) reads b's elements.
+		if len(e.Args) == 1 && isString(tv.Type) {
+			if _, ok := w.info.TypeOf(e.Args[0]).Underlying().(*types.Slice); ok {
+				w.sliceRangeHook(e.Args[0], s, false, "len")
+			}
+		}
+		return
+	}
+	switch obj := w.calleeObj(fun).(type) {
+	case *types.Builtin:
+		w.builtin(e, obj, s)
+		return
+	case *types.Func:
+		if op, ok := lookupSyncOp(obj); ok {
+			w.syncCall(e, op, s)
+			return
+		}
+	}
+	w.expr(fun, s)
+	for _, a := range e.Args {
+		w.expr(a, s)
+	}
+}
+
+func (w *funcWalker) builtin(e *ast.CallExpr, b *types.Builtin, s *sink) {
+	switch b.Name() {
+	case "Sizeof", "Alignof", "Offsetof": // unsafe: operands not evaluated
+		return
+	}
+	for i, a := range e.Args {
+		if i == 0 && (b.Name() == "make" || b.Name() == "new") {
+			continue // a type
+		}
+		w.expr(a, s)
+	}
+	switch b.Name() {
+	case "close":
+		w.useHelper("__rt_chan_Close", chanHelpers["__rt_chan_Close"])
+		w.fs.buf.replace(w.fs.off(e.Fun.Pos()), w.fs.off(e.Fun.End()), prioOpen, "__rt_chan_Close")
+	case "delete":
+		w.mapHook(e.Args[0], s, true)
+	case "clear":
+		if isMap(w.info.TypeOf(e.Args[0])) {
+			w.mapHook(e.Args[0], s, true)
+		} else {
+			w.sliceRangeHook(e.Args[0], s, true, "len")
+		}
+	case "copy":
+		dst, src := e.Args[0], e.Args[1]
+		srcTxt, srcIdents, ok := w.pureText(src)
+		if !ok {
+			w.fs.warn(src.Pos(), "copy source has side effects: copy not hooked")
+			return
+		}
+		w.sliceRange(dst, s, true, func(d string) string { return "min(len(" + d + "), len(" + srcTxt + "))" }, srcIdents)
+		dstTxt, dstIdents, ok := w.pureText(dst)
+		if ok {
+			w.sliceRange(src, s, false, func(x string) string { return "min(len(" + dstTxt + "), len(" + x + "))" }, dstIdents)
+		}
+	case "append":
+		if e.Ellipsis.IsValid() && len(e.Args) == 2 {
+			w.sliceRangeHook(e.Args[1], s, false, "len")
+		}
+	}
+}
+
+// syncCall rewrites a call of a synchronising function or method into a
+// call of its helper, keeping the receiver and arguments where they are:
+//
+//	x.mu.Lock()         →  __rt_sync_Mutex_Lock(&x.mu)
+//	s.Lock()  (embedded) →  __rt_sync_Mutex_Lock(&s.Mutex)
+//	p.Load()  (*atomic.Int64)  →  __rt_atomic_Int64_Load(p)
+//	atomic.AddInt64(&n, 1)     →  __rt_atomic_AddInt64(&n, 1)
+func (w *funcWalker) syncCall(e *ast.CallExpr, op *syncOp, s *sink) {
+	fs := w.fs
+	fun := ast.Unparen(e.Fun)
+	for _, a := range e.Args {
+		w.expr(a, s)
+	}
+	if op.fn.Signature().Recv() == nil {
+		w.useHelper(op.helper, op.helperText())
+		fs.buf.replace(fs.off(fun.Pos()), fs.off(fun.End()), prioOpen, op.helper)
+		return
+	}
+	sel, ok := fun.(*ast.SelectorExpr)
+	selection := w.info.Selections[sel]
+	if !ok || selection == nil || selection.Kind() != types.MethodVal {
+		w.expr(fun, s)
+		fs.warn(e.Pos(), "method expression of "+op.fn.FullName()+": synchronisation not recorded")
+		return
+	}
+	xt := w.info.TypeOf(sel.X)
+	if op.iface || isPointer(xt) {
+		w.expr(sel.X, s)
+	} else {
+		w.locationOperands(sel.X, s)
+	}
+	// The embedded fields between x and the method's receiver.
+	path := ""
+	t := xt
+	idx := selection.Index()
+	for _, i := range idx[:len(idx)-1] {
+		if p, ok := t.Underlying().(*types.Pointer); ok {
+			t = p.Elem()
+		}
+		st, ok := t.Underlying().(*types.Struct)
+		if !ok {
+			fs.warn(e.Pos(), "cannot follow embedded fields: synchronisation not recorded")
+			return
+		}
+		f := st.Field(i)
+		path += "." + f.Name()
+		t = f.Type()
+	}
+	gap := string(fs.buf.src[fs.off(sel.X.End()):fs.off(e.Lparen)])
+	if strings.ContainsAny(gap, "\n/") {
+		fs.warn(e.Pos(), "method call spans lines: synchronisation not recorded")
+		return
+	}
+	amp := ""
+	if !op.iface && !isPointer(t) && !types.IsInterface(t) {
+		amp = "&"
+	}
+	w.useHelper(op.helper, op.helperText())
+	args := ""
+	if op.spec.custom == "waitGroupGo" {
+		fs.usesRT = true
+		args = ", __rt.Go()"
+	}
+	if len(e.Args) > 0 {
+		args += ", "
+	}
+	fs.buf.insert(fs.off(sel.X.Pos()), prioOpen, op.helper+"("+amp)
+	fs.buf.replace(fs.off(sel.X.End()), fs.off(e.Lparen)+1, prioOpen, path+args)
+}
+
+// useHelper records that the package needs a helper.
+func (w *funcWalker) useHelper(name, text string) {
+	w.fs.p.helpers[name] = text
+}
+
+// pureText returns e's source if e can be evaluated again before or after
+// its own evaluation with the same result and no effect: variables,
+// constants, field selections, indexing, dereferences, conversions and
+// len/cap of such; on one line, without comments.
+func (w *funcWalker) pureText(e ast.Expr) (string, []*ast.Ident, bool) {
+	if !w.pure(e) {
+		return "", nil, false
+	}
+	txt := w.fs.text(e)
+	if strings.ContainsAny(txt, "\n") || strings.Contains(txt, "//") || strings.Contains(txt, "/*") {
+		return "", nil, false
+	}
+	var idents []*ast.Ident
+	// Selected names (x.f, pkg.V) are not looked up in scopes.
+	var collect func(e ast.Expr)
+	collect = func(e ast.Expr) {
+		ast.Inspect(e, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.SelectorExpr:
+				collect(n.X)
+				return false
+			case *ast.Ident:
+				if w.info.Uses[n] != nil {
+					idents = append(idents, n)
+				}
+			}
+			return true
+		})
+	}
+	collect(e)
+	return txt, idents, true
+}
+
+func (w *funcWalker) pure(e ast.Expr) bool {
+	if tv, ok := w.info.Types[e]; ok && (tv.Value != nil || tv.IsType()) {
+		return true
+	}
+	switch e := e.(type) {
+	case *ast.Ident, *ast.BasicLit:
+		return true
+	case *ast.ParenExpr:
+		return w.pure(e.X)
+	case *ast.SelectorExpr:
+		if sel := w.info.Selections[e]; sel != nil && sel.Kind() != types.FieldVal {
+			return false
+		}
+		return w.pure(e.X)
+	case *ast.IndexExpr:
+		return w.pure(e.X) && w.pure(e.Index)
+	case *ast.StarExpr:
+		return w.pure(e.X)
+	case *ast.UnaryExpr:
+		return e.Op != token.ARROW && w.pure(e.X)
+	case *ast.BinaryExpr:
+		return w.pure(e.X) && w.pure(e.Y)
+	case *ast.SliceExpr:
+		return w.pure(e.X) && (e.Low == nil || w.pure(e.Low)) && (e.High == nil || w.pure(e.High)) && (e.Max == nil || w.pure(e.Max))
+	case *ast.CallExpr:
+		if tv := w.info.Types[e.Fun]; tv.IsType() {
+			return len(e.Args) == 1 && w.pure(e.Args[0])
+		}
+		if b, ok := w.calleeObj(e.Fun).(*types.Builtin); ok && (b.Name() == "len" || b.Name() == "cap") {
+			return w.pure(e.Args[0])
+		}
+	}
+	return false
+}
+
+// paren returns txt, parenthesised unless e is a primary expression.
+func paren(e ast.Expr, txt string) string {
+	switch ast.Unparen(e).(type) {
+	case *ast.Ident, *ast.SelectorExpr, *ast.IndexExpr, *ast.CallExpr, *ast.BasicLit:
+		return txt
+	}
+	return "(" + txt + ")"
+}
+
+// Placing hooks.
+
+// inScope reports whether every identifier of h resolves at pos to the
+// object it denotes where the access is.
+func (w *funcWalker) inScope(h hook, pos token.Pos) bool {
+	scope := w.fs.p.in.Pkg.Scope().Innermost(pos)
+	for _, id := range h.idents {
+		want := w.info.Uses[id]
+		if want == nil {
+			continue
+		}
+		if _, isPkg := want.(*types.PkgName); isPkg {
+			if scope == nil {
+				return false
+			}
+		}
+		if scope == nil {
+			return false
+		}
+		if _, got := scope.LookupParent(id.Name, pos); got != want {
+			return false
+		}
+	}
+	return true
+}
+
+// usable filters hooks that can be placed at pos, warning about the rest.
+func (w *funcWalker) usable(hooks []hook, pos token.Pos) []hook {
+	var out []hook
+	for _, h := range hooks {
+		if w.inScope(h, pos) {
+			out = append(out, h)
+		} else {
+			w.fs.warn(h.pos, "an operand is not in scope where the hook must go: access not hooked")
+		}
+	}
+	return out
+}
+
+// placeBefore inserts the hooks before the statement at pos, dropping
+// those made redundant by an earlier hook of the same list (cache) or of
+// the same statement.
+func (w *funcWalker) placeBefore(pos token.Pos, s *sink, cache accessCache) {
+	hooks := w.usable(s.hooks, pos)
+	if len(hooks) == 0 {
+		return
+	}
+	hasSync := false
+	for _, h := range hooks {
+		if h.key == "" {
+			hasSync = true
+		}
+	}
+	// Within the statement: a read followed by a write of the same address
+	// is covered by the write.
+	writes := map[string]bool{}
+	if !hasSync {
+		for _, h := range hooks {
+			if h.write {
+				writes[h.key] = true
+			}
+		}
+	}
+	var texts []string
+	seen := map[string]bool{}
+	for _, h := range hooks {
+		if h.key != "" {
+			if !h.write && writes[h.key] {
+				continue
+			}
+			if e, ok := cache[h.key]; ok && (e.write || !h.write) {
+				continue
+			}
+			if seen[h.text] {
+				continue
+			}
+			seen[h.text] = true
+			ids := map[string]bool{}
+			shared := false
+			for _, id := range h.idents {
+				ids[id.Name] = true
+				if v, ok := w.info.Uses[id].(*types.Var); ok && w.sharedVar(v) {
+					shared = true
+				}
+			}
+			cache[h.key] = cacheEntry{write: h.write || cache[h.key].write, idents: ids, shared: shared}
+		}
+		texts = append(texts, h.text)
+	}
+	if hasSync {
+		clear(cache)
+	}
+	if len(texts) == 0 {
+		return
+	}
+	w.fs.buf.insert(w.fs.off(pos), prioStmt, strings.Join(texts, "; ")+"; ")
+}
+
+// placeAt inserts hooks at a byte offset (the start of a block or case).
+func (w *funcWalker) placeAt(off int, pos token.Pos, s *sink, before, after string) {
+	hooks := w.usable(s.hooks, pos)
+	if len(hooks) == 0 {
+		return
+	}
+	var texts []string
+	for _, h := range hooks {
+		texts = append(texts, h.text)
+	}
+	w.fs.buf.insert(off, prioStmt, before+strings.Join(texts, "; ")+after)
+}
+
+func (w *funcWalker) atBlockStart(b *ast.BlockStmt, s *sink) {
+	if b == nil || s == nil || len(s.hooks) == 0 {
+		return
+	}
+	w.placeAt(w.fs.off(b.Lbrace)+1, b.Lbrace+1, s, " ", ";")
+}
+
+// condClosure puts hooks in front of a condition operand e, in a closure
+// that runs exactly when e is evaluated:
+//
+//	a && b  →  a && func() bool { hooks; return true }() && b
+//	a || b  →  a || func() bool { hooks; return false }() || b
+//
+// A boolean of a defined type gets "== true", whose result is untyped.
+func (w *funcWalker) condClosure(e ast.Expr, s *sink, op token.Token) {
+	hooks := w.usable(s.hooks, e.Pos())
+	if len(hooks) == 0 {
+		return
+	}
+	var texts []string
+	for _, h := range hooks {
+		texts = append(texts, h.text)
+	}
+	val := "true"
+	if op == token.LOR {
+		val = "false"
+	}
+	cmp := ""
+	if t := w.info.TypeOf(e); t != nil && !types.Identical(t, types.Typ[types.Bool]) && !types.Identical(t, types.Typ[types.UntypedBool]) {
+		cmp = " == true"
+	}
+	text := "func() bool { " + strings.Join(texts, "; ") + "; return " + val + " }()" + cmp + " " + op.String() + " "
+	w.fs.buf.insert(w.fs.off(e.Pos()), prioCond, text)
+}
+
+// loopTail places hooks where an iteration of the loop with this body
+// ends: before the closing brace and before every continue that targets
+// the loop (the post statement, the next receive of a range over a
+// channel).
+func (w *funcWalker) loopTail(body *ast.BlockStmt, label string, s *sink) {
+	if len(s.hooks) == 0 {
+		return
+	}
+	conts := continuesOf(body, label)
+	pos := []token.Pos{body.Rbrace}
+	for _, c := range conts {
+		pos = append(pos, c.Pos())
+	}
+	hooks := s.hooks
+	for _, p := range pos {
+		hooks = w.usable(hooks, p)
+	}
+	if len(hooks) == 0 {
+		return
+	}
+	var texts []string
+	for _, h := range hooks {
+		texts = append(texts, h.text)
+	}
+	text := strings.Join(texts, "; ")
+	w.fs.buf.insert(w.fs.off(body.Rbrace), prioStmt, "; "+text+"; ")
+	for _, c := range conts {
+		w.fs.buf.insert(w.fs.off(c.Pos()), prioStmt, text+"; ")
+	}
+}
+
+// continuesOf returns the continue statements in body that continue the
+// loop body belongs to (labelled label, or "").
+func continuesOf(body *ast.BlockStmt, label string) []*ast.BranchStmt {
+	var out []*ast.BranchStmt
+	var visit func(n ast.Node, nested bool)
+	visit = func(n ast.Node, nested bool) {
+		ast.Inspect(n, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.ForStmt:
+				if n.Body != body {
+					visit(n.Body, true)
+					return false
+				}
+			case *ast.RangeStmt:
+				if n.Body != body {
+					visit(n.Body, true)
+					return false
+				}
+			case *ast.BranchStmt:
+				if n.Tok == token.CONTINUE {
+					if (n.Label == nil && !nested) || (n.Label != nil && n.Label.Name == label && label != "") {
+						out = append(out, n)
+					}
+				}
+			}
+			return true
+		})
+	}
+	visit(body, false)
+	return out
+}
+
+// Types.
+
+func isPointer(t types.Type) bool {
+	_, ok := t.Underlying().(*types.Pointer)
+	return ok
+}
+
+func isMap(t types.Type) bool {
+	_, ok := t.Underlying().(*types.Map)
+	return ok
+}
+
+func isString(t types.Type) bool {
+	b, ok := t.Underlying().(*types.Basic)
+	return ok && b.Info()&types.IsString != 0
+}
+
+// isComposite reports whether a value of t is hooked as a range.
+func isComposite(t types.Type) bool {
+	switch t.Underlying().(type) {
+	case *types.Struct, *types.Array:
+		return true
+	}
+	_, isTP := types.Unalias(t).(*types.TypeParam)
+	return isTP
+}
+
+// zeroSize reports whether t surely has size 0 (such values cannot race).
+func (w *funcWalker) zeroSize(t types.Type) (zero bool) {
+	if hasTypeParam(t) {
+		return false
+	}
+	defer func() {
+		if recover() != nil {
+			zero = false
+		}
+	}()
+	return w.fs.p.sizes.Sizeof(t) == 0
+}
+
+func hasTypeParam(t types.Type) bool {
+	switch t := types.Unalias(t).(type) {
+	case *types.TypeParam:
+		return true
+	case *types.Named:
+		if ta := t.TypeArgs(); ta != nil {
+			for i := range ta.Len() {
+				if hasTypeParam(ta.At(i)) {
+					return true
+				}
+			}
+		}
+		return false
+	case *types.Array:
+		return hasTypeParam(t.Elem())
+	case *types.Struct:
+		for i := range t.NumFields() {
+			if hasTypeParam(t.Field(i).Type()) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,123 @@
+package instrument_test
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/raceinst/raceinst/instrument"
+)
+
+// runResult is what one program run gave.
+type runResult struct {
+	stdout, stderr string
+	code           int
+}
+
+// buildPrograms instruments each program under testdata/run and builds it
+// both plain and instrumented (one go build for all), returning the
+// binaries' directory.
+func buildPrograms(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds programs")
+	}
+	mod := t.TempDir()
+	writeModule(t, mod)
+	progs, _ := filepath.Glob("testdata/run/*")
+	for _, dir := range progs {
+		name := filepath.Base(dir)
+		l := load(t, dir)
+		// Original paths in //line, so reports name the user's file.
+		for i := range l.in.Filenames {
+			abs, err := filepath.Abs(filepath.Join(dir, l.names[i]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.in.Filenames[i] = abs
+		}
+		res, err := instrument.Package(l.in, instrument.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range res.Warnings {
+			t.Logf("%s: %s", name, w)
+		}
+		for _, variant := range []string{"plain_", "inst_"} {
+			out := filepath.Join(mod, variant+name)
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for i, f := range res.Files {
+				src := l.in.Sources[i]
+				if variant == "inst_" && f.Src != nil {
+					src = f.Src
+				}
+				if err := os.WriteFile(filepath.Join(out, l.names[i]), src, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	bin := filepath.Join(mod, "bin")
+	if out, err := goCmd(t, mod, "build", "-o", bin+string(filepath.Separator), "./..."); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func run(t *testing.T, bin string, env ...string) runResult {
+	t.Helper()
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return runResult{stdout.String(), stderr.String(), code}
+}
+
+// TestRun checks that instrumented programs behave as the originals, that
+// race-free programs stay silent, and that a racy one is reported at the
+// original file:line with Go's race detector's exit status.
+func TestRun(t *testing.T) {
+	bin := buildPrograms(t)
+	env := []string{"GORACE=atexit_sleep_ms=0"}
+	for _, name := range []string{"semantics", "racefree"} {
+		plain := run(t, filepath.Join(bin, "plain_"+name), env...)
+		inst := run(t, filepath.Join(bin, "inst_"+name), env...)
+		if plain.stdout != inst.stdout || plain.code != inst.code {
+			t.Errorf("%s: plain and instrumented differ:\nplain (exit %d):\n%s\ninstrumented (exit %d):\n%s\n%s",
+				name, plain.code, plain.stdout, inst.code, inst.stdout, inst.stderr)
+		}
+		if strings.Contains(inst.stderr, "DATA RACE") {
+			t.Errorf("%s: false race report:\n%s", name, inst.stderr)
+		}
+	}
+	if got := run(t, filepath.Join(bin, "plain_semantics")); got.code != 3 {
+		t.Errorf("semantics: exit %d, want 3 (os.Exit(3))", got.code)
+	}
+
+	racy := run(t, filepath.Join(bin, "inst_racy"), env...)
+	if !strings.Contains(racy.stderr, "WARNING: DATA RACE") {
+		t.Fatalf("racy: no race reported:\n%s", racy.stderr)
+	}
+	if want := filepath.Join("testdata", "run", "racy", "main.go") + ":12"; !strings.Contains(racy.stderr, want) {
+		t.Errorf("racy: report does not name %s:\n%s", want, racy.stderr)
+	}
+	if racy.code != 66 || racy.stdout != "done\n" {
+		t.Errorf("racy: exit %d, stdout %q; want 66, \"done\\n\"", racy.code, racy.stdout)
+	}
+	if !strings.Contains(racy.stderr, "Found 1 data race(s)") {
+		t.Errorf("racy: no summary:\n%s", racy.stderr)
+	}
+}

@@ -1,0 +1,98 @@
+package access
+
+type T struct {
+	a, b int
+	next *T
+	arr  [4]int
+	s    []int
+}
+
+var g int
+var gt T
+
+func deref(p *int) int {
+	x := *p
+	*p = x + 1
+	*p += 2
+	return *p
+}
+
+func globals() {
+	g = 1
+	g++
+	x := g
+	gt.a = x
+	gt.arr[2] = gt.b
+}
+
+func fields(t *T, u T) int {
+	t.a = 1
+	t.next.b = t.a
+	u.a = 3 // u is a local copy: not hooked
+	return u.a + t.b
+}
+
+func slices(s []int, i int) int {
+	s[i] = 1
+	s[i+1] = s[i]
+	var local [3]int
+	local[i] = 2 // a non-escaping local array
+	return local[0] + len(s)
+}
+
+func escapes() *int {
+	x := 1
+	p := &x
+	x = 2
+	return p
+}
+
+func captured() int {
+	n := 0
+	f := func() { n++ }
+	f()
+	return n
+}
+
+func loops(t *T) int {
+	sum := 0
+	for n := t; n != nil && n.a > 0; n = n.next {
+		sum += n.b
+	}
+	for i := 0; i < len(t.s); i++ {
+		if t.s[i] == 0 {
+			continue
+		}
+		sum += t.s[i]
+	}
+	for _, v := range t.s {
+		sum += v
+	}
+	return sum
+}
+
+func redundant(t *T) int {
+	x := t.a
+	y := t.a // same address, nothing in between: not hooked again
+	t.a = x + y
+	return t.a
+}
+
+func switches(t *T) int {
+	switch t.a {
+	case 1:
+		return t.b
+	}
+	if v := t.b; v > 0 {
+		return v
+	} else if t.a > 2 {
+		return 2
+	}
+	return 0
+}
+
+func strs(s string, b []byte) string {
+	c := s[0]
+	_ = c
+	return string(b)
+}

@@ -1,0 +1,5 @@
+package tests
+
+var shared int
+
+func Set(v int) { shared = v }

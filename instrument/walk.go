@@ -1,0 +1,700 @@
+package instrument
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"go/version"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/raceinst/raceinst/passes/norace"
+)
+
+// A hook is one rt call placed before a statement, at the start of a block,
+// or in a hooks closure.
+type hook struct {
+	text string
+	// key identifies the access for redundancy elimination ("" for sync
+	// hooks, which are never dropped); write says it is a write.
+	key   string
+	write bool
+	// idents are the identifiers text mentions: they must resolve to the
+	// same objects where the hook is placed.
+	idents []*ast.Ident
+	pos    token.Pos
+}
+
+// A sink collects the hooks of the code evaluated at one point.
+type sink struct{ hooks []hook }
+
+func (s *sink) add(h hook) { s.hooks = append(s.hooks, h) }
+
+// funcWalker instruments one function body (declared or literal).
+type funcWalker struct {
+	fs   *fileState
+	info *types.Info
+	// isMain is set for the body of package main's main (not its closures):
+	// its returns mark a normal exit.
+	isMain bool
+	// noRewrite lists receives that must stay as they are (select cases);
+	// recv2 the comma-ok receives.
+	noRewrite map[*ast.UnaryExpr]bool
+	recv2     map[*ast.UnaryExpr]bool
+}
+
+func (fs *fileState) newWalker() *funcWalker {
+	return &funcWalker{
+		fs:        fs,
+		info:      fs.p.in.Info,
+		noRewrite: map[*ast.UnaryExpr]bool{},
+		recv2:     map[*ast.UnaryExpr]bool{},
+	}
+}
+
+// funcDecl instruments a declared function unless norace or Input.Skip
+// says it must not be, or it is //go:nosplit (a hook would overflow its
+// stack budget).
+func (fs *fileState) funcDecl(fd *ast.FuncDecl) {
+	p := fs.p
+	obj, _ := p.in.Info.Defs[fd.Name].(*types.Func)
+	if obj == nil || p.nr.SkipFunc(obj) || p.in.Skip[norace.FuncName(obj)] || p.nr.InChild(fd.Body.Pos()) {
+		return
+	}
+	if d := p.nr.Directives[obj]; d != nil && d.Nosplit {
+		p.warn(fd.Pos(), "function "+fd.Name.Name+" not instrumented: //go:nosplit")
+		return
+	}
+	w := fs.newWalker()
+	var prologue []string
+	if p.opts.FuncHooks {
+		prologue = append(prologue, "__rt.FuncEnter(0); defer __rt.FuncExit()")
+	}
+	if p.opts.Tests && fs.isTest && fd.Recv == nil && isTestFunc(fd, obj) {
+		params := fd.Type.Params.List
+		if len(params[0].Names) == 0 || params[0].Names[0].Name == "_" {
+			p.warn(fd.Pos(), "test "+fd.Name.Name+" has no named *testing.T parameter: TestBegin/TestEnd not called")
+		} else {
+			t := params[0].Names[0].Name
+			prologue = append(prologue, "__rt.TestBegin("+t+"); defer __rt.TestEnd("+t+")")
+		}
+	}
+	if p.in.Pkg.Name() == "main" && fd.Recv == nil && fd.Name.Name == "main" {
+		// rt.Exit(0) where main returns normally; a panic keeps its exit.
+		w.isMain = true
+		prologue = append(prologue, "__rtMainOK := false; defer func() { if __rtMainOK { __rt.Exit(0) } }()")
+		fs.buf.insert(fs.off(fd.Body.Rbrace), prioStmt, "; __rtMainOK = true; ")
+	}
+	if len(prologue) > 0 {
+		fs.usesRT = true
+		fs.buf.insert(fs.off(fd.Body.Lbrace)+1, prioStmt, " "+strings.Join(prologue, "; ")+"; ")
+	}
+	w.block(fd.Body)
+}
+
+// isTestFunc reports whether fd is a TestXxx(t *testing.T), as go test
+// recognises it.
+func isTestFunc(fd *ast.FuncDecl, fn *types.Func) bool {
+	name := fd.Name.Name
+	if !strings.HasPrefix(name, "Test") || fd.Type.TypeParams != nil {
+		return false
+	}
+	if len(name) > 4 {
+		if c := name[4]; c >= 'a' && c <= 'z' {
+			return false
+		}
+	}
+	sig := fn.Signature()
+	if sig.Params().Len() != 1 || sig.Results().Len() != 0 {
+		return false
+	}
+	ptr, ok := sig.Params().At(0).Type().(*types.Pointer)
+	if !ok {
+		return false
+	}
+	n, ok := types.Unalias(ptr.Elem()).(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "testing" && n.Obj().Name() == "T"
+}
+
+// funcLit instruments a function literal's body with its own walker;
+// extra is placed first in the body (a new goroutine's Started).
+func (w *funcWalker) funcLit(lit *ast.FuncLit, extra string) {
+	p := w.fs.p
+	if p.nr.SkipLit(lit) || p.nr.InChild(lit.Pos()) {
+		return
+	}
+	lw := w.fs.newWalker()
+	var prologue []string
+	if extra != "" {
+		prologue = append(prologue, extra)
+	}
+	if p.opts.FuncHooks {
+		prologue = append(prologue, "__rt.FuncEnter(0); defer __rt.FuncExit()")
+	}
+	if len(prologue) > 0 {
+		w.fs.usesRT = true
+		w.fs.buf.insert(w.fs.off(lit.Body.Lbrace)+1, prioStmt, " "+strings.Join(prologue, "; ")+"; ")
+	}
+	lw.block(lit.Body)
+}
+
+func (w *funcWalker) block(b *ast.BlockStmt) {
+	if b != nil {
+		w.stmtList(b.List)
+	}
+}
+
+// accessCache remembers the accesses already hooked in a statement list
+// since the last statement that could synchronise or change an address.
+type accessCache map[string]cacheEntry
+
+type cacheEntry struct {
+	write  bool
+	idents map[string]bool
+	shared bool // some identifier is a shared variable
+}
+
+func (w *funcWalker) stmtList(list []ast.Stmt) {
+	cache := accessCache{}
+	for _, s := range list {
+		if w.fs.p.nr.InChild(s.Pos()) {
+			clear(cache)
+			continue
+		}
+		pre := &sink{}
+		at := s.Pos()
+		inner := s
+		label := ""
+		if ls, ok := s.(*ast.LabeledStmt); ok {
+			inner, label = ls.Stmt, ls.Label.Name
+			switch inner.(type) {
+			case *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+				// break/continue need the label on the statement; a goto
+				// to it skips the hooks (missed accesses only).
+			default:
+				at = inner.Pos()
+			}
+		}
+		w.stmt(inner, pre, label)
+		w.placeBefore(at, pre, cache)
+		w.updateCache(inner, cache)
+	}
+}
+
+// stmt walks one statement. pre collects the hooks that go before it.
+func (w *funcWalker) stmt(s ast.Stmt, pre *sink, label string) {
+	switch s := s.(type) {
+	case *ast.ExprStmt:
+		w.expr(s.X, pre)
+	case *ast.AssignStmt:
+		w.assign(s, pre)
+	case *ast.IncDecStmt:
+		w.target(s.X, pre, true)
+	case *ast.SendStmt:
+		w.expr(s.Chan, pre)
+		w.expr(s.Value, pre)
+		w.useHelper("__rt_chan_Send", chanHelpers["__rt_chan_Send"])
+		w.fs.buf.insert(w.fs.off(s.Chan.Pos()), prioOpen, "__rt_chan_Send(")
+		w.fs.buf.replace(w.fs.off(s.Arrow), w.fs.off(s.Arrow)+2, prioOpen, ",")
+		w.fs.buf.insert(w.fs.off(s.Value.End()), prioClose, ")")
+	case *ast.GoStmt:
+		w.goStmt(s, pre)
+	case *ast.DeferStmt:
+		w.expr(s.Call, pre)
+	case *ast.ReturnStmt:
+		for _, r := range s.Results {
+			w.expr(r, pre)
+		}
+		if w.isMain {
+			pre.add(hook{text: "__rtMainOK = true", pos: s.Pos()})
+		}
+	case *ast.BlockStmt:
+		w.block(s)
+	case *ast.IfStmt:
+		w.ifStmt(s, pre)
+	case *ast.ForStmt:
+		w.forStmt(s, pre, label)
+	case *ast.RangeStmt:
+		w.rangeStmt(s, pre, label)
+	case *ast.SwitchStmt:
+		if s.Init != nil {
+			w.stmt(s.Init, pre, "")
+		}
+		w.expr(s.Tag, pre)
+		w.caseClauses(s.Body)
+	case *ast.TypeSwitchStmt:
+		if s.Init != nil {
+			w.stmt(s.Init, pre, "")
+		}
+		w.stmt(s.Assign, pre, "")
+		w.caseClauses(s.Body)
+	case *ast.SelectStmt:
+		w.selectStmt(s, pre)
+	case *ast.DeclStmt:
+		if gd, ok := s.Decl.(*ast.GenDecl); ok && gd.Tok == token.VAR {
+			for _, spec := range gd.Specs {
+				vs := spec.(*ast.ValueSpec)
+				if len(vs.Names) == 2 && len(vs.Values) == 1 {
+					w.markRecv2(vs.Values[0])
+				}
+				for _, v := range vs.Values {
+					w.expr(v, pre)
+				}
+			}
+		}
+	case *ast.LabeledStmt:
+		w.stmt(s.Stmt, pre, s.Label.Name)
+	}
+}
+
+func (w *funcWalker) markRecv2(e ast.Expr) {
+	if u, ok := ast.Unparen(e).(*ast.UnaryExpr); ok && u.Op == token.ARROW {
+		w.recv2[u] = true
+	}
+}
+
+func (w *funcWalker) assign(s *ast.AssignStmt, pre *sink) {
+	if len(s.Lhs) == 2 && len(s.Rhs) == 1 {
+		w.markRecv2(s.Rhs[0])
+	}
+	for _, r := range s.Rhs {
+		w.expr(r, pre)
+	}
+	for _, l := range s.Lhs {
+		if s.Tok == token.DEFINE {
+			if id, ok := l.(*ast.Ident); ok && w.info.Defs[id] != nil {
+				continue // a new variable: nobody else can see it yet
+			}
+		}
+		w.target(l, pre, s.Tok != token.ASSIGN && s.Tok != token.DEFINE)
+	}
+}
+
+// target walks an assignment target; read is set for op= and ++/--.
+func (w *funcWalker) target(e ast.Expr, s *sink, read bool) {
+	e = ast.Unparen(e)
+	if id, ok := e.(*ast.Ident); ok && id.Name == "_" {
+		return
+	}
+	if ix, ok := e.(*ast.IndexExpr); ok && isMap(w.info.TypeOf(ix.X)) {
+		w.expr(ix.X, s)
+		w.expr(ix.Index, s)
+		w.mapHook(ix.X, s, true)
+		return
+	}
+	switch e.(type) {
+	case *ast.Ident, *ast.SelectorExpr, *ast.IndexExpr, *ast.StarExpr:
+		if w.location(e, s) {
+			if read {
+				w.access(e, s, false)
+			}
+			w.access(e, s, true)
+		}
+	default:
+		w.expr(e, s)
+	}
+}
+
+func (w *funcWalker) ifStmt(s *ast.IfStmt, pre *sink) {
+	if s.Init != nil {
+		if pre != nil {
+			w.stmt(s.Init, pre, "")
+		} else {
+			tmp := &sink{}
+			w.stmt(s.Init, tmp, "")
+			if len(tmp.hooks) > 0 {
+				w.fs.warn(s.Init.Pos(), "init statement of else-if not instrumented")
+			}
+		}
+	}
+	cs := &sink{}
+	w.expr(s.Cond, cs)
+	if len(cs.hooks) > 0 {
+		if pre != nil && s.Init == nil {
+			pre.hooks = append(pre.hooks, cs.hooks...)
+		} else {
+			// After the init statement, in its scope.
+			w.condClosure(s.Cond, cs, token.LAND)
+		}
+	}
+	w.block(s.Body)
+	switch e := s.Else.(type) {
+	case *ast.IfStmt:
+		if !w.fs.p.nr.InChild(e.Pos()) {
+			w.ifStmt(e, nil)
+		}
+	case *ast.BlockStmt:
+		w.block(e)
+	}
+}
+
+func (w *funcWalker) forStmt(s *ast.ForStmt, pre *sink, label string) {
+	if s.Init != nil {
+		w.stmt(s.Init, pre, "")
+	}
+	// Since Go 1.22 each iteration has its own copy of the variables the
+	// init statement declares, made before the post statement: the
+	// condition and the post statement work on a copy nobody else has
+	// seen yet, and their accesses to it cannot race.
+	fresh := map[types.Object]bool{}
+	if v := w.info.FileVersions[w.fs.f]; v == "" || version.Compare(v, "go1.22") >= 0 {
+		if as, ok := s.Init.(*ast.AssignStmt); ok && as.Tok == token.DEFINE {
+			for _, l := range as.Lhs {
+				if id, ok := l.(*ast.Ident); ok && w.info.Defs[id] != nil {
+					fresh[w.info.Defs[id]] = true
+				}
+			}
+		}
+	}
+	if s.Cond != nil {
+		// Evaluated before every iteration: the hooks go inside it.
+		cs := &sink{}
+		w.expr(s.Cond, cs)
+		w.dropFresh(cs, fresh)
+		if len(cs.hooks) > 0 {
+			w.condClosure(s.Cond, cs, token.LAND)
+		}
+	}
+	if s.Post != nil {
+		ps := &sink{}
+		w.stmt(s.Post, ps, "")
+		w.dropFresh(ps, fresh)
+		w.loopTail(s.Body, label, ps)
+	}
+	w.block(s.Body)
+}
+
+// dropFresh removes the hooks that mention a fresh per-iteration variable.
+func (w *funcWalker) dropFresh(s *sink, fresh map[types.Object]bool) {
+	if len(fresh) == 0 {
+		return
+	}
+	var kept []hook
+	for _, h := range s.hooks {
+		mentions := false
+		for _, id := range h.idents {
+			mentions = mentions || fresh[w.info.Uses[id]]
+		}
+		if !mentions {
+			kept = append(kept, h)
+		}
+	}
+	s.hooks = kept
+}
+
+func (w *funcWalker) rangeStmt(s *ast.RangeStmt, pre *sink, label string) {
+	start := &sink{} // hooks at the start of each iteration
+	tail := &sink{}  // hooks at the end of each iteration
+	xt := w.info.TypeOf(s.X)
+	hasValue := s.Value != nil && !isBlank(s.Value)
+	switch u := xt.Underlying().(type) {
+	case *types.Array:
+		// Only a range with a value variable evaluates (copies) the array.
+		if hasValue {
+			w.expr(s.X, pre)
+		} else if s.Value != nil || s.Key != nil {
+			w.locationOperands(s.X, pre)
+		}
+	case *types.Slice:
+		w.expr(s.X, pre)
+		if hasValue {
+			// The elements are read one per iteration; hooked as one
+			// range read before the loop.
+			w.sliceRangeHook(s.X, pre, false, "len")
+		}
+	case *types.Map:
+		w.expr(s.X, pre)
+		w.mapHook(s.X, pre, false)
+	case *types.Chan:
+		w.expr(s.X, pre)
+		if a, ok := w.ptrBits(s.X); ok {
+			pre.add(hook{text: "__rt.ChanRecv(" + a.text + ")", idents: a.idents, pos: s.X.Pos()})
+			start.add(hook{text: "__rt.ChanRecvDone(" + a.text + ")", idents: a.idents, pos: s.X.Pos()})
+			tail.add(hook{text: "__rt.ChanRecv(" + a.text + ")", idents: a.idents, pos: s.X.Pos()})
+		}
+	default:
+		_ = u
+		w.expr(s.X, pre)
+	}
+	if s.Tok == token.ASSIGN {
+		if s.Key != nil {
+			w.target(s.Key, start, false)
+		}
+		if s.Value != nil {
+			w.target(s.Value, start, false)
+		}
+	}
+	w.atBlockStart(s.Body, start)
+	if len(tail.hooks) > 0 {
+		w.loopTail(s.Body, label, tail)
+	}
+	w.block(s.Body)
+}
+
+func isBlank(e ast.Expr) bool {
+	id, ok := e.(*ast.Ident)
+	return ok && id.Name == "_"
+}
+
+func (w *funcWalker) caseClauses(body *ast.BlockStmt) {
+	for _, c := range body.List {
+		cc := c.(*ast.CaseClause)
+		cs := &sink{}
+		for _, e := range cc.List {
+			w.expr(e, cs)
+		}
+		if len(cs.hooks) > 0 {
+			w.fs.warn(cc.Pos(), "case expression not instrumented")
+		}
+		w.stmtList(cc.Body)
+	}
+}
+
+// selectStmt: the channel and value operands are evaluated on entry, the
+// release hook of every case goes before the select, and the case taken
+// starts with its acquire hook (rt/doc.go).
+func (w *funcWalker) selectStmt(s *ast.SelectStmt, pre *sink) {
+	for _, c := range s.Body.List {
+		cc := c.(*ast.CommClause)
+		start := &sink{}
+		var ch ast.Expr
+		send := false
+		switch comm := cc.Comm.(type) {
+		case *ast.SendStmt:
+			ch, send = comm.Chan, true
+			w.expr(comm.Chan, pre)
+			w.expr(comm.Value, pre)
+		case *ast.ExprStmt:
+			if u, ok := ast.Unparen(comm.X).(*ast.UnaryExpr); ok && u.Op == token.ARROW {
+				ch = u.X
+				w.expr(u.X, pre)
+			}
+		case *ast.AssignStmt:
+			if u, ok := ast.Unparen(comm.Rhs[0]).(*ast.UnaryExpr); ok && u.Op == token.ARROW {
+				ch = u.X
+				w.expr(u.X, pre)
+			}
+		}
+		if ch != nil {
+			if a, ok := w.ptrBits(ch); ok {
+				if send {
+					pre.add(hook{text: "__rt.ChanSend(" + a.text + ")", idents: a.idents, pos: ch.Pos()})
+					start.add(hook{text: "__rt.ChanSendDone(" + a.text + ")", idents: a.idents, pos: ch.Pos()})
+				} else {
+					pre.add(hook{text: "__rt.ChanRecv(" + a.text + ")", idents: a.idents, pos: ch.Pos()})
+					start.add(hook{text: "__rt.ChanRecvDone(" + a.text + ")", idents: a.idents, pos: ch.Pos()})
+				}
+			} else {
+				w.fs.warn(ch.Pos(), "select case channel is not a side-effect-free expression: its synchronisation is not recorded")
+			}
+		}
+		if as, ok := cc.Comm.(*ast.AssignStmt); ok && as.Tok == token.ASSIGN {
+			for _, l := range as.Lhs {
+				w.target(l, start, false)
+			}
+		}
+		w.placeAt(w.fs.off(cc.Colon)+1, cc.Colon, start, " ", ";")
+		w.stmtList(cc.Body)
+	}
+}
+
+// goStmt records goroutine creation: a token from rt.Go in the parent,
+// Started and a deferred Finished first in the new goroutine.
+//
+//	go func(x T) {...}(a)  →  { __rtTok := __rt.Go(); go func(x T) { __rt.Started(__rtTok); defer __rt.Finished(); ...}(a) }
+//	go f(a, 1)             →  { __rtTok := __rt.Go(); __rtA0 := a; go func() { __rt.Started(__rtTok); defer __rt.Finished(); f(__rtA0, 1) }() }
+//	go x.m(a)              →  { __rtTok := __rt.Go(); __rtF, __rtA0 := x.m, a; go func() { ...; __rtF(__rtA0) }() }
+//
+// The function value and arguments are still evaluated once, in the
+// parent, in their order.
+func (w *funcWalker) goStmt(s *ast.GoStmt, pre *sink) {
+	fs := w.fs
+	call := s.Call
+	fun := ast.Unparen(call.Fun)
+	if lit, ok := fun.(*ast.FuncLit); ok {
+		for _, a := range call.Args {
+			w.expr(a, pre)
+		}
+		if fs.p.nr.SkipLit(lit) {
+			return
+		}
+		w.funcLit(lit, "__rt.Started(__rtTok); defer __rt.Finished()")
+		fs.usesRT = true
+		fs.buf.insert(fs.off(s.Pos()), prioOpen, "{ __rtTok := __rt.Go(); ")
+		fs.buf.insert(fs.off(s.End()), prioClose, " }")
+		return
+	}
+	fset := fs.p.in.Fset
+	multiline := fset.Position(s.Pos()).Line != fset.Position(s.End()).Line
+	// The static callee, if any, is written again inside the closure.
+	static := ""
+	switch obj := w.calleeObj(fun).(type) {
+	case *types.Builtin:
+		static = obj.Name()
+		if static == "close" {
+			w.useHelper("__rt_chan_Close", chanHelpers["__rt_chan_Close"])
+			static = "__rt_chan_Close"
+		}
+	case *types.Func:
+		if _, ok := lookupSyncOp(obj); ok {
+			w.expr(call, pre) // the helper call; no creation edge
+			return
+		}
+		if isOSExit(obj) {
+			w.useHelper("__rt_osExit", osExitHelper)
+			static = "__rt_osExit(" + fs.text(fun) + ")"
+		} else if sel, ok := fun.(*ast.SelectorExpr); !ok || w.info.Selections[sel] == nil || w.info.Selections[sel].Kind() == types.MethodExpr {
+			static = fs.text(fun) // function, instance or method expression
+		}
+	}
+	if multiline || (static != "" && strings.ContainsAny(static, "\n/")) {
+		w.expr(call, pre)
+		fs.warn(s.Pos(), "go statement spans lines: goroutine creation not recorded")
+		return
+	}
+	type item struct {
+		n    ast.Node
+		name string
+	}
+	var kept []item
+	var callArgs []string
+	if static == "" {
+		kept = append(kept, item{fun, "__rtF"})
+		w.expr(fun, pre)
+	}
+	for i, a := range call.Args {
+		tv := w.info.Types[a]
+		if tv.Value != nil || tv.IsNil() {
+			callArgs = append(callArgs, fs.text(a))
+			continue
+		}
+		if b, ok := tv.Type.(*types.Basic); ok && b.Info()&types.IsUntyped != 0 {
+			// An untyped non-constant (a comparison): its variable would
+			// change its type.
+			w.expr(call, pre)
+			fs.warn(a.Pos(), "go statement with an untyped argument: goroutine creation not recorded")
+			return
+		}
+		name := "__rtA" + strconv.Itoa(i)
+		kept = append(kept, item{a, name})
+		callArgs = append(callArgs, name)
+		w.expr(a, pre)
+	}
+	callee := static
+	if callee == "" {
+		callee = "__rtF"
+	}
+	body := callee + "(" + strings.Join(callArgs, ", ")
+	if call.Ellipsis.IsValid() {
+		body += "..."
+	}
+	body += ")"
+	tail := "go func() { __rt.Started(__rtTok); defer __rt.Finished(); " + body + " }() }"
+	head := "{ __rtTok := __rt.Go(); "
+	fs.usesRT = true
+	if len(kept) == 0 {
+		fs.buf.replace(fs.off(s.Pos()), fs.off(s.End()), prioOpen, head+tail)
+		return
+	}
+	var names []string
+	for _, k := range kept {
+		names = append(names, k.name)
+	}
+	head += strings.Join(names, ", ") + " := "
+	fs.buf.replace(fs.off(s.Pos()), fs.off(kept[0].n.Pos()), prioOpen, head)
+	for i := 1; i < len(kept); i++ {
+		fs.buf.replace(fs.off(kept[i-1].n.End()), fs.off(kept[i].n.Pos()), prioOpen, ", ")
+	}
+	fs.buf.replace(fs.off(kept[len(kept)-1].n.End()), fs.off(s.End()), prioOpen, "; "+tail)
+}
+
+func isOSExit(fn *types.Func) bool {
+	return fn.Pkg() != nil && fn.Pkg().Path() == "os" && fn.Name() == "Exit"
+}
+
+// calleeObj returns the object a call's function expression names, if it
+// names one.
+func (w *funcWalker) calleeObj(fun ast.Expr) types.Object {
+	switch f := ast.Unparen(fun).(type) {
+	case *ast.Ident:
+		return w.info.Uses[f]
+	case *ast.SelectorExpr:
+		return w.info.Uses[f.Sel]
+	case *ast.IndexExpr:
+		return w.calleeObj(f.X)
+	case *ast.IndexListExpr:
+		return w.calleeObj(f.X)
+	}
+	return nil
+}
+
+// updateCache keeps what was hooked across a statement that cannot change
+// an address or synchronise: no calls, receives or closures, assignments
+// to plain variables only (whose accesses are forgotten).
+func (w *funcWalker) updateCache(s ast.Stmt, c accessCache) {
+	calm := false
+	var assigned []ast.Expr
+	switch s := s.(type) {
+	case *ast.AssignStmt:
+		calm = true
+		assigned = s.Lhs
+		for _, e := range s.Rhs {
+			calm = calm && w.quiet(e)
+		}
+	case *ast.IncDecStmt:
+		calm, assigned = true, []ast.Expr{s.X}
+	case *ast.ExprStmt:
+		calm = w.quiet(s.X)
+	}
+	if !calm {
+		clear(c)
+		return
+	}
+	for _, l := range assigned {
+		id, ok := ast.Unparen(l).(*ast.Ident)
+		for k, e := range c {
+			// A write to memory can change only shared variables; an
+			// assignment to a variable, the addresses that mention it.
+			if (!ok && e.shared) || (ok && e.idents[id.Name]) {
+				delete(c, k)
+			}
+		}
+	}
+}
+
+// quiet reports whether evaluating e cannot synchronise or run other code.
+func (w *funcWalker) quiet(e ast.Expr) bool {
+	ok := true
+	ast.Inspect(e, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			ok = false
+		case *ast.UnaryExpr:
+			if n.Op == token.ARROW {
+				ok = false
+			}
+		case *ast.CallExpr:
+			if tv := w.info.Types[n.Fun]; !tv.IsType() {
+				if b, isB := w.calleeObj(n.Fun).(*types.Builtin); !isB || (b.Name() != "len" && b.Name() != "cap") {
+					ok = false
+				}
+			}
+		}
+		return ok
+	})
+	return ok
+}
+
+// readSource reads the file the compiler would read, and checks it is the
+// one that was parsed.
+func readSource(tf *token.File, name string) ([]byte, error) {
+	src, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	if len(src) != tf.Size() {
+		return nil, os.ErrInvalid
+	}
+	return src, nil
+}
