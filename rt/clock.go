@@ -2,15 +2,17 @@ package rt
 
 import "sync/atomic"
 
-// An epoch is one component of a vector clock, packed in a word: the clock
-// slot in the high bits and that slot's clock in the low clockBits bits.
-// Clocks start at 1, so the zero epoch means "no access".
+// An epoch is one component of a vector clock, packed in 53 bits (so that it
+// fits a compact shadow cell): the clock slot in the high bits and that
+// slot's clock in the low clockBits bits. Clocks start at 1, so the zero
+// epoch means "no access". A goroutine whose slot's clock runs out moves to
+// a fresh slot (migrateSlot).
 type epoch uint64
 
 const (
-	clockBits = 40
+	clockBits = 33
 	clockMask = 1<<clockBits - 1
-	slotBits  = 64 - clockBits
+	slotBits  = 20
 
 	// maxSlots bounds the goroutines alive (known to rt) at one time. Slots
 	// of finished goroutines are reused, so this is not a bound on how many
@@ -64,6 +66,20 @@ func (v *vclock) join(o vclock) {
 			w[i] = c
 		}
 	}
+}
+
+// joinChanged is join that reports whether v changed.
+func (v *vclock) joinChanged(o vclock) bool {
+	v.grow(len(o))
+	w := *v
+	changed := false
+	for i, c := range o {
+		if c > w[i] {
+			w[i] = c
+			changed = true
+		}
+	}
+	return changed
 }
 
 // assign makes v a copy of o, reusing v's storage.

@@ -37,7 +37,7 @@
 //
 // FastTrack (Flanagan and Freund, PLDI 2009). Each goroutine has a vector
 // clock indexed by clock slot; its current epoch is (slot, own clock). Each
-// 8-byte word of memory has a shadow word: the epoch of the last write, and
+// 8-byte word of memory has a shadow cell: the epoch of the last write, and
 // the epoch of the last read, which becomes a read vector clock when two
 // reads are concurrent (read share) and turns back into nothing at the next
 // write (write shared). The hot cases are a few loads and a compare:
@@ -46,18 +46,38 @@
 //	read same epoch:         R == E(t)
 //	read shared same epoch:  R is a vector and R[t] == clock(t)
 //
-// everything else takes the word's spin lock and applies the rules: a read
-// races with the last write unless W happens before the reader; a write races
-// with the last write and with the last read (or every read in the vector)
-// unless they happen before the writer. Shadow words also keep which bytes
-// each access covered (so neighbouring fields do not race) and, for reports,
-// the goroutine, the pc and the interned shadow call stack of the last write
-// and read. Shadow pages (4 KiB of memory each) are found through a
-// lock-free open-addressing directory and a per-goroutine last-page cache;
-// there is no global lock on the access path. Sync objects live in a
-// 256-way sharded table of vector clocks. Release (store) replaces the
-// object's clock, ReleaseMerge joins into it, Acquire joins it into the
-// goroutine's; a release then advances the goroutine's own clock.
+// everything else takes the word's (striped) spin lock and applies the
+// rules: a read races with the last write unless W happens before the
+// reader; a write races with the last write and with the last read (or every
+// read in the vector) unless they happen before the writer.
+//
+// A shadow cell is 8 bytes. It holds the common states itself (nothing; a
+// write; a read; or a write and a read by the same epoch of the same bytes,
+// with which bytes of the word they covered), and points to a 32-byte
+// record for the rest (a write and a read by different epochs, or shared
+// reads), which goes back to compact when it can. Memory that one goroutine
+// touches costs one byte of shadow per byte (ThreadSanitizer: two). The
+// goroutine, pc and interned shadow call stack of the last accesses, for
+// reports, live in a fixed-size table keyed by word and epoch; when an entry
+// was overwritten, the report names the goroutine in the slot and says
+// "[failed to restore the stack]", as TSan does when its history runs out.
+//
+// The fast path of Read and Write is one function each with one call (to
+// getg assembly): a direct-mapped cache from runtime.g to the goroutine's
+// state (checked against the goroutine id, since a g is reused), the
+// goroutine's last shadow page, one atomic load and a compare. Shadow pages
+// (4 KiB of memory each, pointer-free) are found through a lock-free
+// open-addressing directory; there is no global lock on the access path.
+//
+// Sync objects live in a 256-way sharded table. Release (store) replaces
+// the object's clock, ReleaseMerge joins into it, Acquire joins it into the
+// goroutine's; a release then advances the goroutine's own clock. An
+// object's clock is a shared, immutable copy of a releaser's vector clock
+// (made once and reused while that goroutine's clock changes only in its own
+// entry) plus up to three epochs; it becomes a vector of its own only when
+// releases with different clocks are merged into it. So a million objects
+// released by the same goroutines take a few dozen bytes each, whatever the
+// number of clock slots.
 //
 // Goroutine identity comes from rt/internal/goid: per-arch getg assembly and
 // the offset of goid in runtime.g computed from the toolchain's runtime
@@ -66,6 +86,11 @@
 // table is a lock-free hash of goid to state.
 //
 // # Clock slots
+//
+// Epochs are 53 bits: 20 bits of slot (so at most 1M goroutines known to rt
+// alive at once) and 33 bits of clock. A goroutine whose slot's clock runs
+// out (after 8.6e9 releases in that slot) moves to a fresh slot, and the
+// exhausted one is never reused.
 //
 // There is no cap on goroutines over a program's life: a goroutine's slot
 // is retired when it calls Finished, or, for goroutines that never do, when
@@ -92,10 +117,11 @@
 // # Memory reuse
 //
 // rt has no allocator hooks. Memory the collector frees and the allocator
-// hands out again would carry the old object's history; rt forgets a word's
-// history when a garbage collection has happened since its last update
-// (counted by a finalizer that re-arms itself), and the instrumenter can
-// call Alloc for fresh objects. Addresses inside the running goroutine's own
+// hands out again would carry the old object's history; rt forgets a shadow
+// page's history at its first slow-path access after a garbage collection
+// (counted by a finalizer that re-arms itself; no word of the page was
+// updated since, so this is the rule "forget a word last updated before a
+// collection"), and the instrumenter can call Alloc for fresh objects. Addresses inside the running goroutine's own
 // stack are ignored (non-escaping variables cannot be shared; stacks move
 // and are reused).
 //
@@ -132,7 +158,12 @@
 //     them show only the access line. FuncEnter(0) and the slow access path
 //     call runtime.Callers for the pc, which costs ~100ns.
 //   - Sync objects are never freed (no free hook): memory grows with the
-//     number of distinct sync addresses.
+//     number of distinct sync addresses (a few dozen bytes each when their
+//     clocks are shared; see Algorithm).
+//   - Report details of old accesses are overwritten in a fixed-size table
+//     (64K entries): the previous access of a report about a word last
+//     touched long ago may have no stack.
+//   - Shadow memory, records and pages are never returned to the OS.
 //   - The garbage-collection rule is a heuristic with a window (the finalizer
 //     runs after the collection that freed the memory), and it drops real
 //     races whose accesses are a collection apart.

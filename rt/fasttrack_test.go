@@ -6,9 +6,18 @@ import "testing"
 // are ordered by wait (no edge rt sees) or by Release/Acquire (an edge).
 
 func state(a uintptr) (w, r epoch, shared bool) {
-	sw := cur().word(a)
-	rr := sw.r.Load()
-	return epoch(sw.w.Load()), epoch(rr), rr == sharedReads
+	var s wordState
+	s.load(cur().cell(a).Load())
+	return s.w, s.r, uint64(s.r) == sharedReads
+}
+
+// readVecOf returns the read vector of the word at a, nil if none.
+func readVecOf(a uintptr) *readVec {
+	c := cur().cell(a).Load()
+	if c&cellFull == 0 {
+		return nil
+	}
+	return recAt(uint32(c)).rvc.Load()
 }
 
 func TestWriteSameEpoch(t *testing.T) {
@@ -79,7 +88,7 @@ func TestReadShare(t *testing.T) {
 	if !shared {
 		t.Fatal("two concurrent reads did not turn the read epoch into a vector")
 	}
-	if rv := cur().word(a).rvc.Load(); rv == nil {
+	if rv := readVecOf(a); rv == nil {
 		t.Fatal("shared word without read vector")
 	}
 }
@@ -112,6 +121,9 @@ func TestWriteAfterSharedReads(t *testing.T) {
 	})
 	if _, r, shared := state(a); shared || r != 0 {
 		t.Errorf("after write-shared: r=%x shared=%v, want the read vector dropped", r, shared)
+	}
+	if c := cur().cell(a).Load(); c&cellFull != 0 {
+		t.Errorf("after write-shared: cell %x still full, want compact", c)
 	}
 	b, l := heapWord(), heapWord()
 	wantRaces(t, 1, func() {

@@ -10,29 +10,70 @@ import (
 
 // gstate is what rt knows about one goroutine. Everything but id, gp and the
 // creation fields is touched only by the goroutine itself, so the hooks
-// read and write it without locks.
+// read and write it without locks. The fields the access fast paths read
+// come first, on one cache line.
 type gstate struct {
+	// cw and cr are the compact shadow cells of a write and of a read at
+	// ep, without the mask: a cell c is "written in this epoch" when
+	// c&^(cellR|cellMask) == cw, "read in this epoch" when
+	// c&^(cellW|cellMask) == cr.
+	cw, cr uint64
+	pkey   uintptr        // page number of pcells; ^0 when none
+	pcells *shadowCells   // cells of the last shadow page used, a one-entry cache
+	gp     unsafe.Pointer // runtime.g, for identity, liveness and stack bounds; nil on the slow goid path
 	id     int64          // runtime goroutine id; immutable
-	gp     unsafe.Pointer // runtime.g, for liveness and stack bounds; nil on the slow goid path
-	slot   uint32         // clock slot, owned until the goroutine is retired
 	ep     epoch          // current epoch: mkEpoch(slot, vc[slot])
-	vc     vclock         // this goroutine's vector clock
-	parent int64          // id of the creating goroutine, 0 if unknown
-	create uint32         // depot id of the creation stack (go statement first), 0 if unknown
+	slot   uint32         // clock slot, owned until the goroutine is retired
+
+	page   *shadowPage // directory entry of pcells
+	vc     vclock      // this goroutine's vector clock
+	parent int64       // id of the creating goroutine, 0 if unknown
+	create uint32      // depot id of the creation stack (go statement first), 0 if unknown
+
+	// frozen is an immutable copy of vc, shared by the sync objects g
+	// released to (see syncvar.go); frozenOK says vc has not changed since,
+	// except for g's own entry.
+	frozen   vclock
+	frozenOK bool
 
 	frames   []uintptr // shadow call stack: call-site pcs from FuncEnter, outermost first
 	stkID    uint32    // depot id of frames, valid if stkValid
 	stkValid bool
-	page     *shadowPage // last shadow page used, a one-entry cache
+}
+
+// setEp makes e (an epoch of g's slot) g's current epoch.
+func (g *gstate) setEp(e epoch) {
+	g.ep = e
+	g.cw = cellW | uint64(e)<<epochShift
+	g.cr = cellR | uint64(e)<<epochShift
 }
 
 // tick advances g's own clock: called after every release, so that later
 // accesses are not covered by what was just published.
 func (g *gstate) tick() {
 	c := g.vc[g.slot] + 1
+	if c > clockMask {
+		migrateSlot(g)
+		return
+	}
 	g.vc[g.slot] = c
-	g.ep = mkEpoch(g.slot, c)
+	g.setEp(mkEpoch(g.slot, c))
 	slotClock(g.slot).Store(c)
+}
+
+// migrateSlot moves g to a fresh slot when its slot's clock is exhausted.
+// The old slot is never reused; g keeps its clock in g.vc, so all it did
+// there still happens before what it does next.
+func migrateSlot(g *gstate) {
+	gmu.Lock()
+	s := allocSlotLocked()
+	gmu.Unlock()
+	c := slotClock(s).Load() + 1
+	g.slot = s
+	g.vc.set(s, c)
+	g.frozenOK = false
+	g.setEp(mkEpoch(s, c))
+	slotClock(s).Store(c)
 }
 
 // stack returns the depot id of g's shadow call stack.
@@ -81,22 +122,54 @@ func hashID(id int64) uint64 {
 	return h ^ h>>29
 }
 
+// gcache maps runtime.g pointers to gstates, direct-mapped, so that a hook
+// finds its goroutine with a few loads. An entry is trusted only if its g
+// and goroutine id match the caller's (a g is reused by later goroutines);
+// the goroutine table stays the source of truth.
+const gcacheBits = 12
+
+var gcache [1 << gcacheBits]atomic.Pointer[gstate]
+
+func gcacheSlot(gp unsafe.Pointer) *atomic.Pointer[gstate] {
+	return &gcache[(uint64(uintptr(gp))*0x9E3779B97F4A7C15)>>(64-gcacheBits)]
+}
+
+// cached returns gp's state from gcache, or nil. gp is goid.G() of the
+// caller.
+func cached(gp unsafe.Pointer) *gstate {
+	if gp == nil {
+		return nil
+	}
+	// The id alone identifies the goroutine: ids are never reused, and a
+	// gstate leaves gcache when it is retired.
+	g := gcacheSlot(gp).Load()
+	if g == nil || g.id != goid.IDOf(gp) {
+		return nil
+	}
+	return g
+}
+
 // cur returns the calling goroutine's state, registering it if this is the
 // first hook it calls.
 func cur() *gstate {
-	id := goid.Get()
-	if t := gtab.Load(); t != nil {
-		for i := hashID(id) & t.mask; ; i = (i + 1) & t.mask {
-			p := t.cells[i].Load()
-			if p == nil {
-				break
-			}
-			if p.id == id {
-				return p
-			}
-		}
+	gp := goid.G()
+	if g := cached(gp); g != nil {
+		return g
 	}
-	return register(id, nil)
+	return curSlow(gp)
+}
+
+//go:noinline
+func curSlow(gp unsafe.Pointer) *gstate {
+	id := goid.Get()
+	g := lookup(id)
+	if g == nil {
+		g = register(id, nil)
+	}
+	if gp != nil {
+		gcacheSlot(gp).Store(g)
+	}
+	return g
 }
 
 // lookup finds the calling goroutine without registering it.
@@ -127,6 +200,7 @@ func register(id int64, st *goStart) *gstate {
 	if g := lookup(id); g != nil {
 		if st != nil { // hooks ran before Started: add the creation edge now
 			g.vc.join(st.vc)
+			g.frozenOK = false
 			g.parent, g.create = st.parent, st.stack
 		}
 		return g
@@ -135,7 +209,7 @@ func register(id int64, st *goStart) *gstate {
 		sweepLocked()
 	}
 	sinceSweep++
-	g := &gstate{id: id, gp: goid.G(), slot: allocSlotLocked()}
+	g := &gstate{id: id, gp: goid.G(), slot: allocSlotLocked(), pkey: ^uintptr(0)}
 	if st != nil {
 		g.vc.assign(st.vc)
 		g.parent, g.create = st.parent, st.stack
@@ -147,7 +221,7 @@ func register(id int64, st *goStart) *gstate {
 	}
 	c := slotClock(g.slot).Load() + 1
 	g.vc.set(g.slot, c)
-	g.ep = mkEpoch(g.slot, c)
+	g.setEp(mkEpoch(g.slot, c))
 	slotClock(g.slot).Store(c)
 	insertLocked(g)
 	live++
@@ -170,7 +244,7 @@ func allocSlotLocked() uint32 {
 	}
 	s := nslots
 	if s >= maxSlots {
-		fatal("raceinst: more than 16M goroutines alive at once")
+		fatal("raceinst: more than 1M goroutines alive at once")
 	}
 	if slotClocks[s>>slotChunkBits].Load() == nil {
 		slotClocks[s>>slotChunkBits].Store(new([1 << slotChunkBits]atomic.Uint64))
@@ -234,7 +308,12 @@ func retireLocked(g *gstate) {
 		}
 	}
 	live--
-	freeSlots = append(freeSlots, g.slot)
+	if g.gp != nil {
+		gcacheSlot(g.gp).CompareAndSwap(g, nil)
+	}
+	if slotClock(g.slot).Load() < clockMask-1<<20 {
+		freeSlots = append(freeSlots, g.slot) // else exhausted: never reused
+	}
 	finished[finishedPos] = retiredG{g.id, g.create}
 	finishedPos = (finishedPos + 1) % len(finished)
 }
@@ -292,6 +371,21 @@ func liveOthers() int {
 		n--
 	}
 	return n
+}
+
+// slotOwner returns the id of the goroutine now in slot s, 0 if none: the
+// best rt can say about an access whose details were overwritten.
+func slotOwner(s uint32) int64 {
+	gmu.Lock()
+	defer gmu.Unlock()
+	if t := gtab.Load(); t != nil {
+		for i := range t.cells {
+			if p := t.cells[i].Load(); p != nil && p != tomb && p.slot == s {
+				return p.id
+			}
+		}
+	}
+	return 0
 }
 
 var goidFastFn = goid.Fast

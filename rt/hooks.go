@@ -1,6 +1,10 @@
 package rt
 
-import "runtime"
+import (
+	"runtime"
+
+	"github.com/raceinst/raceinst/rt/internal/goid"
+)
 
 // Memory accesses.
 //
@@ -12,31 +16,101 @@ import "runtime"
 
 // Read records a read of the byte at addr. It reports a race if the last
 // write to it does not happen before this goroutine's current step.
+//
+// The fast path (read same epoch, read shared same epoch) is written out
+// here rather than in helpers: getg, a gcache probe, the page cache, and a
+// load and compare of the shadow cell.
 func Read(addr uintptr) {
-	g := cur()
-	w := g.word(addr)
-	r := w.r.Load()
-	if r == uint64(g.ep) {
-		return // read same epoch
-	}
-	if r == sharedReads {
-		if rv := w.rvc.Load(); rv != nil && int(g.slot) < len(rv.clk) && rv.clk[g.slot].Load() == g.ep.clock() {
-			return // read shared same epoch
+	if g := cached(goid.G()); g != nil && g.pkey == addr>>pageShift {
+		c := g.pcells[(addr>>3)&(wordsPerPage-1)].Load()
+		if c&^(cellW|cellMask) == g.cr {
+			return // read same epoch
+		}
+		if c&cellFull != 0 {
+			r := recAt(uint32(c))
+			rr := r.r.Load()
+			if rr == uint64(g.ep) {
+				return // read same epoch, the word's record
+			}
+			if rr == sharedReads {
+				if rv := r.rvc.Load(); rv != nil && int(g.slot) < len(rv.clk) && rv.clk[g.slot].Load() == uint64(g.ep)&clockMask {
+					return // read shared same epoch
+				}
+			}
 		}
 	}
-	readSlow(g, w, addr, 1<<(addr&7), callerPC())
+	readAt(addr)
+}
+
+// readFullFast reports whether the read by g of the word with record i is
+// settled without the lock: read same epoch, or read shared same epoch.
+func readFullFast(g *gstate, i uint32) bool {
+	r := recAt(i)
+	switch rr := r.r.Load(); rr {
+	case uint64(g.ep):
+		return true
+	case sharedReads:
+		rv := r.rvc.Load()
+		return rv != nil && int(g.slot) < len(rv.clk) && rv.clk[g.slot].Load() == g.ep.clock()
+	}
+	return false
+}
+
+// readAt is Read's slow path, out of line so that Read stays small.
+//
+//go:noinline
+func readAt(addr uintptr) {
+	g := cur()
+	c := g.cell(addr).Load()
+	if c&^(cellW|cellMask) == g.cr || c&cellFull != 0 && readFullFast(g, uint32(c)) {
+		return
+	}
+	readSlow(g, addr, 1<<(addr&7), callerPC(4))
 }
 
 // Write records a write of the byte at addr. It reports a race if the last
 // write or any read since does not happen before this goroutine's current
 // step.
 func Write(addr uintptr) {
-	g := cur()
-	w := g.word(addr)
-	if w.w.Load() == uint64(g.ep) {
-		return // write same epoch
+	if g := cached(goid.G()); g != nil && g.pkey == addr>>pageShift {
+		c := g.pcells[(addr>>3)&(wordsPerPage-1)].Load()
+		if c&^(cellR|cellMask) == g.cw {
+			return // write same epoch
+		}
+		if c&cellFull != 0 && recAt(uint32(c)).w.Load() == uint64(g.ep) {
+			return
+		}
 	}
-	writeSlow(g, w, addr, 1<<(addr&7), callerPC())
+	writeAt(addr)
+}
+
+// writeAt is Write's slow path.
+//
+//go:noinline
+func writeAt(addr uintptr) {
+	g := cur()
+	if writtenNow(g, g.cell(addr).Load()) {
+		return
+	}
+	writeSlow(g, addr, 1<<(addr&7), callerPC(4))
+}
+
+// writtenNow reports whether cell value c says g wrote the word in its
+// current epoch.
+func writtenNow(g *gstate, c uint64) bool {
+	if c&cellFull != 0 {
+		return recAt(uint32(c)).w.Load() == uint64(g.ep)
+	}
+	return c&^(cellR|cellMask) == g.cw
+}
+
+// readNow reports whether cell value c says g read the word in its current
+// epoch (alone or as one of several readers).
+func readNow(g *gstate, c uint64) bool {
+	if c&cellFull != 0 {
+		return readFullFast(g, uint32(c))
+	}
+	return c&^(cellW|cellMask) == g.cr
 }
 
 // ReadRange records a read of the n bytes at addr (a copy, a slice or
@@ -48,14 +122,13 @@ func ReadRange(addr, n uintptr) {
 	g := cur()
 	var pc uintptr
 	for a := addr &^ 7; a < addr+n; a += 8 {
-		w := g.word(a)
-		if w.r.Load() == uint64(g.ep) {
+		if readNow(g, g.cell(a).Load()) {
 			continue
 		}
 		if pc == 0 {
-			pc = callerPC()
+			pc = callerPC(3)
 		}
-		readSlow(g, w, max(a, addr), rangeMask(a, addr, n), pc)
+		readSlow(g, max(a, addr), rangeMask(a, addr, n), pc)
 	}
 }
 
@@ -67,14 +140,13 @@ func WriteRange(addr, n uintptr) {
 	g := cur()
 	var pc uintptr
 	for a := addr &^ 7; a < addr+n; a += 8 {
-		w := g.word(a)
-		if w.w.Load() == uint64(g.ep) {
+		if writtenNow(g, g.cell(a).Load()) {
 			continue
 		}
 		if pc == 0 {
-			pc = callerPC()
+			pc = callerPC(3)
 		}
-		writeSlow(g, w, max(a, addr), rangeMask(a, addr, n), pc)
+		writeSlow(g, max(a, addr), rangeMask(a, addr, n), pc)
 	}
 }
 
@@ -96,13 +168,14 @@ func rangeMask(a, addr, n uintptr) uint8 {
 // Without it rt relies on its garbage-collection heuristic (doc.go).
 func Alloc(addr, n uintptr) { resetRange(cur(), addr, n) }
 
-// callerPC returns the pc of the instrumented access: the caller of the
-// exported hook that called callerPC.
+// callerPC returns the pc of the instrumented access: skip is the number of
+// frames between callerPC and it (the exported hook, and any slow path in
+// between), plus one.
 //
 //go:noinline
-func callerPC() uintptr {
+func callerPC(skip int) uintptr {
 	var pc [1]uintptr
-	runtime.Callers(3, pc[:])
+	runtime.Callers(skip, pc[:])
 	return pc[0]
 }
 

@@ -97,7 +97,12 @@ func reportRace(g *gstate, rc race, curInfo accessInfo) {
 	fmt.Fprintf(&b, "%s at 0x%012x by %s:\n", kind(rc.write), rc.addr, gname(g.id))
 	writeStack(&b, o, append(stacks.get(curInfo.stk), curInfo.pc))
 	fmt.Fprintf(&b, "\nPrevious %s at 0x%012x by %s:\n", strings.ToLower(kind(rc.prevWrite)), rc.addr, gname(rc.prev.goid))
-	writeStack(&b, o, append(stacks.get(rc.prev.stk), rc.prev.pc))
+	if rc.prev.pc == 0 && rc.prev.stk == 0 {
+		// Its details were overwritten in infoTab, as TSan's history runs out.
+		b.WriteString("  [failed to restore the stack]\n")
+	} else {
+		writeStack(&b, o, append(stacks.get(rc.prev.stk), rc.prev.pc))
+	}
 	for _, id := range []int64{g.id, rc.prev.goid} {
 		if id == 1 {
 			continue // the main goroutine has no creation site

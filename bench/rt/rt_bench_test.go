@@ -2,6 +2,8 @@
 package rtbench
 
 import (
+	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"unsafe"
@@ -97,42 +99,91 @@ func BenchmarkReadRange(b *testing.B) {
 	perAccess(b, b.N*128)
 }
 
+// churn creates, starts and finishes n goroutines through the hooks, 64
+// alive at a time, each writing one word of its own.
+func churn(n int) {
+	a := heap(n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 64)
+	for i := range n {
+		tok := rt.Go()
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			rt.Started(tok)
+			rt.Write(a + uintptr(i)*8)
+			rt.Finished()
+			<-sem
+			wg.Done()
+		}()
+	}
+	wg.Wait()
+}
+
 // BenchmarkGoroutineChurn: 100k goroutines created, started and finished
 // through the hooks, each writing one word of its own.
 func BenchmarkGoroutineChurn(b *testing.B) {
 	const n = 100_000
-	a := heap(n)
+	cpu0 := cpuTime()
 	for range b.N {
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, 64)
-		for i := range n {
-			tok := rt.Go()
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				rt.Started(tok)
-				rt.Write(a + uintptr(i)*8)
-				rt.Finished()
-				<-sem
-				wg.Done()
-			}()
-		}
-		wg.Wait()
+		churn(n)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/goroutine")
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N*n), "cpu-ns/goroutine")
+}
+
+// keepObjs keeps the memory whose addresses name sync objects alive, so
+// that every run of a sync-object benchmark uses new objects.
+var keepObjs [][]uint64
+
+// syncObjects releases and acquires n distinct sync objects once each and
+// reports the time and the heap growth per object.
+func syncObjects(b *testing.B, n int) {
+	var before, after runtime.MemStats
+	objs := make([][]uint64, b.N)
+	for i := range objs {
+		objs[i] = make([]uint64, n)
+	}
+	keepObjs = append(keepObjs, objs...)
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for i := range b.N {
+		a := uintptr(unsafe.Pointer(&objs[i][0]))
+		for j := range n {
+			rt.ReleaseMerge(a + uintptr(j)*8)
+			rt.Acquire(a + uintptr(j)*8)
+		}
+	}
+	b.StopTimer()
+	cpu := cpuTime() - cpu0
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/object")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*n), "cpu-ns/object")
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N*n), "heapB/object")
 }
 
 // BenchmarkSyncObjects: release and acquire on 1M distinct sync addresses.
-func BenchmarkSyncObjects(b *testing.B) {
-	const n = 1_000_000
-	a := heap(n)
-	for range b.N {
-		for i := range n {
-			rt.ReleaseMerge(a + uintptr(i)*8)
-			rt.Acquire(a + uintptr(i)*8)
-		}
+func BenchmarkSyncObjects(b *testing.B) { syncObjects(b, 1_000_000) }
+
+// BenchmarkSyncObjectsAfterChurn: 1M sync objects by a goroutine that
+// starts after 1k, 10k or 100k goroutines came and went (and so, as a
+// goroutine rt did not see created, inherits a clock entry for every slot
+// they used). Time and memory per object should not grow with the churn.
+func BenchmarkSyncObjectsAfterChurn(b *testing.B) {
+	for _, c := range []int{1_000, 10_000, 100_000} {
+		b.Run(fmt.Sprintf("churned=%d", c), func(b *testing.B) {
+			churn(c)
+			done := make(chan struct{})
+			go func() { // a goroutine registered after the churn
+				defer close(done)
+				syncObjects(b, 1_000_000)
+			}()
+			<-done
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/object")
 }
 
 // Plain loops, for compare.sh: the same loop with the hooks
@@ -162,3 +213,63 @@ func BenchmarkLoopHooks(b *testing.B) {
 	}
 	perAccess(b, b.N*len(d)*2)
 }
+
+// Shared reads, for compare.sh: 4 goroutines read the same 1024 words (no
+// writes while they run). Run with -race, BenchmarkSharedLoopPlain shows
+// ThreadSanitizer's cost of a read of a word other goroutines read too;
+// BenchmarkSharedLoopHooks is the same loop calling rt.Read, after which
+// every word is read-shared.
+const sharedReaders = 4
+
+var sharedData = make([]uint64, 1024)
+
+var sharedSink [sharedReaders]uint64
+
+func sharedLoop(b *testing.B, hooks bool) {
+	d := sharedData
+	if hooks {
+		for i := range d {
+			rt.Write(uintptr(unsafe.Pointer(&d[i])))
+		}
+	}
+	for i := range d {
+		d[i] = uint64(i)
+	}
+	var start, wg sync.WaitGroup
+	start.Add(1)
+	per := b.N/sharedReaders + 1
+	for r := range sharedReaders {
+		wg.Add(1)
+		var tok rt.Token
+		if hooks {
+			tok = rt.Go()
+		}
+		go func() {
+			defer wg.Done()
+			if hooks {
+				rt.Started(tok)
+			}
+			start.Wait()
+			var sum uint64
+			for range per {
+				for i := range d {
+					if hooks {
+						rt.Read(uintptr(unsafe.Pointer(&d[i])))
+					}
+					sum += d[i]
+				}
+			}
+			sharedSink[r] = sum
+			if hooks {
+				rt.Finished()
+			}
+		}()
+	}
+	b.ResetTimer()
+	start.Done()
+	wg.Wait()
+	perAccess(b, per*sharedReaders*len(d))
+}
+
+func BenchmarkSharedLoopPlain(b *testing.B) { sharedLoop(b, false) }
+func BenchmarkSharedLoopHooks(b *testing.B) { sharedLoop(b, true) }

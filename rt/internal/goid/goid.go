@@ -43,6 +43,15 @@ func Get() int64 {
 	return slowGet()
 }
 
+// IDOf returns the id of the goroutine running on g, a non-nil result of G
+// on the calling goroutine. It is Get without the call, for callers that
+// already hold g (rt's goroutine cache checks with it that g was not reused).
+//
+//go:nosplit
+func IDOf(g unsafe.Pointer) int64 {
+	return int64(*(*uint64)(unsafe.Add(g, lay.goid)))
+}
+
 // G returns the running goroutine's runtime.g, or nil when the fast path is
 // off. The pointer stays valid for the life of the process (the runtime
 // never frees a g; it reuses it for a later goroutine with a new id).
