@@ -68,6 +68,9 @@ func Exit(code int) {
 type TB interface {
 	Name() string
 	Errorf(format string, args ...any)
+	// Helper marks TestEnd as a helper, so the failure is attributed to
+	// the test, as go test -race does.
+	Helper()
 }
 
 var (
@@ -91,6 +94,7 @@ func TestEnd(t TB) bool {
 	delete(testStart, t)
 	testMu.Unlock()
 	if ok && racesFound.Load() > start {
+		t.Helper()
 		t.Errorf("race detected during execution of test")
 		return false
 	}

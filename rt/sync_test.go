@@ -483,6 +483,7 @@ type fakeT struct{ name, failed string }
 
 func (f *fakeT) Name() string                   { return f.name }
 func (f *fakeT) Errorf(format string, _ ...any) { f.failed = format }
+func (f *fakeT) Helper()                        {}
 
 func TestHooksDoNotAllocate(t *testing.T) {
 	x := heapWord()
