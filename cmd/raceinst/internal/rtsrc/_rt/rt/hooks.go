@@ -1,0 +1,354 @@
+package rt
+
+import (
+	"runtime"
+
+	"github.com/raceinst/raceinst/rt/internal/goid"
+)
+
+// Memory accesses.
+//
+// Read and Write check one access against the history of the 8-byte word
+// holding addr and record it. They cover the byte at addr: an access to a
+// wider value is checked by its first byte, so two goroutines writing
+// neighbouring fields are never reported, and the same field always is.
+// ReadRange and WriteRange cover n bytes from addr.
+
+// Read records a read of the byte at addr. It reports a race if the last
+// write to it does not happen before this goroutine's current step.
+//
+// The fast path (read same epoch, read shared same epoch) is written out
+// here rather than in helpers: getg, a gcache probe, the page cache, and a
+// load and compare of the shadow cell.
+func Read(addr uintptr) {
+	if g := cached(goid.G()); g != nil && g.pkey == addr>>pageShift {
+		c := g.pcells[(addr>>3)&(wordsPerPage-1)].Load()
+		if c&^(cellW|cellMask) == g.cr {
+			return // read same epoch
+		}
+		if c&cellFull != 0 {
+			r := recAt(uint32(c))
+			rr := r.r.Load()
+			if rr == uint64(g.ep) {
+				return // read same epoch, the word's record
+			}
+			if rr == sharedReads {
+				if rv := r.rvc.Load(); rv != nil && int(g.slot) < len(rv.clk) && rv.clk[g.slot].Load() == uint64(g.ep)&clockMask {
+					return // read shared same epoch
+				}
+			}
+		}
+	}
+	readAt(addr)
+}
+
+// readFullFast reports whether the read by g of the word with record i is
+// settled without the lock: read same epoch, or read shared same epoch.
+func readFullFast(g *gstate, i uint32) bool {
+	r := recAt(i)
+	switch rr := r.r.Load(); rr {
+	case uint64(g.ep):
+		return true
+	case sharedReads:
+		rv := r.rvc.Load()
+		return rv != nil && int(g.slot) < len(rv.clk) && rv.clk[g.slot].Load() == g.ep.clock()
+	}
+	return false
+}
+
+// readAt is Read's slow path, out of line so that Read stays small.
+//
+//go:noinline
+func readAt(addr uintptr) {
+	g := cur()
+	c := g.cell(addr).Load()
+	if c&^(cellW|cellMask) == g.cr || c&cellFull != 0 && readFullFast(g, uint32(c)) {
+		return
+	}
+	readSlow(g, addr, 1<<(addr&7), callerPC(4))
+}
+
+// Write records a write of the byte at addr. It reports a race if the last
+// write or any read since does not happen before this goroutine's current
+// step.
+func Write(addr uintptr) {
+	if g := cached(goid.G()); g != nil && g.pkey == addr>>pageShift {
+		c := g.pcells[(addr>>3)&(wordsPerPage-1)].Load()
+		if c&^(cellR|cellMask) == g.cw {
+			return // write same epoch
+		}
+		if c&cellFull != 0 && recAt(uint32(c)).w.Load() == uint64(g.ep) {
+			return
+		}
+	}
+	writeAt(addr)
+}
+
+// writeAt is Write's slow path.
+//
+//go:noinline
+func writeAt(addr uintptr) {
+	g := cur()
+	if writtenNow(g, g.cell(addr).Load()) {
+		return
+	}
+	writeSlow(g, addr, 1<<(addr&7), callerPC(4))
+}
+
+// writtenNow reports whether cell value c says g wrote the word in its
+// current epoch.
+func writtenNow(g *gstate, c uint64) bool {
+	if c&cellFull != 0 {
+		return recAt(uint32(c)).w.Load() == uint64(g.ep)
+	}
+	return c&^(cellR|cellMask) == g.cw
+}
+
+// readNow reports whether cell value c says g read the word in its current
+// epoch (alone or as one of several readers).
+func readNow(g *gstate, c uint64) bool {
+	if c&cellFull != 0 {
+		return readFullFast(g, uint32(c))
+	}
+	return c&^(cellW|cellMask) == g.cr
+}
+
+// ReadRange records a read of the n bytes at addr (a copy, a slice or
+// array compare, a string conversion).
+func ReadRange(addr, n uintptr) {
+	if n == 0 {
+		return
+	}
+	g := cur()
+	var pc uintptr
+	for a := addr &^ 7; a < addr+n; a += 8 {
+		if readNow(g, g.cell(a).Load()) {
+			continue
+		}
+		if pc == 0 {
+			pc = callerPC(3)
+		}
+		readSlow(g, max(a, addr), rangeMask(a, addr, n), pc)
+	}
+}
+
+// WriteRange records a write of the n bytes at addr.
+func WriteRange(addr, n uintptr) {
+	if n == 0 {
+		return
+	}
+	g := cur()
+	var pc uintptr
+	for a := addr &^ 7; a < addr+n; a += 8 {
+		if writtenNow(g, g.cell(a).Load()) {
+			continue
+		}
+		if pc == 0 {
+			pc = callerPC(3)
+		}
+		writeSlow(g, max(a, addr), rangeMask(a, addr, n), pc)
+	}
+}
+
+// rangeMask returns the bytes of the word at a (8-aligned) that [addr,
+// addr+n) covers.
+func rangeMask(a, addr, n uintptr) uint8 {
+	lo, hi := a, a+8
+	if addr > lo {
+		lo = addr
+	}
+	if addr+n < hi {
+		hi = addr + n
+	}
+	return uint8((uint(1)<<(hi-a) - 1) &^ (uint(1)<<(lo-a) - 1))
+}
+
+// Alloc tells rt that [addr, addr+n) was just allocated: accesses to
+// whatever lived there before cannot race with accesses to the new object.
+// Without it rt relies on its garbage-collection heuristic (doc.go).
+func Alloc(addr, n uintptr) { resetRange(cur(), addr, n) }
+
+// callerPC returns the pc of the instrumented access: skip is the number of
+// frames between callerPC and it (the exported hook, and any slow path in
+// between), plus one.
+//
+//go:noinline
+func callerPC(skip int) uintptr {
+	var pc [1]uintptr
+	runtime.Callers(skip, pc[:])
+	return pc[0]
+}
+
+// Call stacks, for reports.
+
+// FuncEnter records entry to an instrumented function. pc is the return
+// address of that function, i.e. its call site in the caller (what
+// runtime/race's racefuncenter receives); 0 makes rt find it, slowly.
+// Every FuncEnter must be paired with a FuncExit on the same goroutine.
+func FuncEnter(pc uintptr) {
+	if pc == 0 {
+		var buf [1]uintptr
+		runtime.Callers(3, buf[:])
+		pc = buf[0]
+	}
+	g := cur()
+	g.frames = append(g.frames, pc)
+	g.stkValid = false
+}
+
+// FuncExit records the return from the function of the matching FuncEnter.
+func FuncExit() {
+	g := cur()
+	if n := len(g.frames); n > 0 {
+		g.frames = g.frames[:n-1]
+		g.stkValid = false
+	}
+}
+
+// Synchronisation.
+//
+// Acquire, Release and ReleaseMerge are the primitives; the hooks after them
+// express each sync kind of the Go memory model in their terms. Hooks that
+// must run before the operation they describe say so: a release recorded
+// after the operation could be missed by the goroutine it synchronises
+// with, and that would be reported as a race that is not one.
+
+// Acquire records that the calling goroutine synchronises with the last
+// Release and every ReleaseMerge on addr so far: they happen before its
+// next step. Like an atomic load with memory_order_acquire.
+func Acquire(addr uintptr) { acquire(cur(), syncKey{addr: addr}) }
+
+// Release records that everything the calling goroutine did so far happens
+// before any later Acquire on addr, replacing what earlier releases on addr
+// published. Like an atomic store with memory_order_release.
+func Release(addr uintptr) { release(cur(), syncKey{addr: addr}, false) }
+
+// ReleaseMerge is Release that keeps what earlier releases on addr
+// published, so a later Acquire synchronises with all of them. Like an
+// atomic exchange with memory_order_release.
+func ReleaseMerge(addr uintptr) { release(cur(), syncKey{addr: addr}, true) }
+
+// MutexLock is called after Lock (or a successful TryLock) of the mutex at
+// m: the previous Unlock happens before it.
+func MutexLock(m uintptr) { acquire(cur(), syncKey{m, subMain}) }
+
+// MutexUnlock is called before Unlock of the mutex at m.
+func MutexUnlock(m uintptr) { release(cur(), syncKey{m, subMain}, false) }
+
+// RWMutexLock is called after Lock of the RWMutex at rw: the previous
+// Unlock and every RUnlock before it happen before it.
+func RWMutexLock(rw uintptr) {
+	g := cur()
+	acquire(g, syncKey{rw, subMain})
+	acquire(g, syncKey{rw, subReader})
+}
+
+// RWMutexUnlock is called before Unlock of the RWMutex at rw.
+func RWMutexUnlock(rw uintptr) { release(cur(), syncKey{rw, subMain}, false) }
+
+// RWMutexRLock is called after RLock: the previous Unlock happens before it.
+func RWMutexRLock(rw uintptr) { acquire(cur(), syncKey{rw, subMain}) }
+
+// RWMutexRUnlock is called before RUnlock: it happens before the next Lock.
+func RWMutexRUnlock(rw uintptr) { release(cur(), syncKey{rw, subReader}, true) }
+
+// ChanSend is called before a send on the channel at ch (and, in a select,
+// before the select for every send case): a send happens before the receive
+// that gets its value.
+func ChanSend(ch uintptr) { release(cur(), syncKey{ch, subMain}, true) }
+
+// ChanSendDone is called after a send completed: the k-th receive happens
+// before the (k+C)-th send on a channel of capacity C completes (for an
+// unbuffered channel, the receive happens before the send completes).
+func ChanSendDone(ch uintptr) { acquire(cur(), syncKey{ch, subReader}) }
+
+// ChanRecv is called before a receive from ch (and, in a select, before
+// the select for every receive case).
+func ChanRecv(ch uintptr) { release(cur(), syncKey{ch, subReader}, true) }
+
+// ChanRecvDone is called after a receive from ch completed, whether it got
+// a value or the zero value of a closed channel.
+func ChanRecvDone(ch uintptr) { acquire(cur(), syncKey{ch, subMain}) }
+
+// ChanClose is called before close(ch): closing happens before a receive
+// that returns because the channel is closed.
+func ChanClose(ch uintptr) { release(cur(), syncKey{ch, subMain}, true) }
+
+// WaitGroupDone is called before Done (or Add with a negative delta) on the
+// WaitGroup at wg: it happens before the Wait it unblocks returns.
+func WaitGroupDone(wg uintptr) { release(cur(), syncKey{wg, subMain}, true) }
+
+// WaitGroupWait is called after Wait on wg returns.
+func WaitGroupWait(wg uintptr) { acquire(cur(), syncKey{wg, subMain}) }
+
+// OnceBodyDone is called at the end of the function a sync.Once at o runs
+// (the instrumenter wraps it): the function returns before any Do returns.
+func OnceBodyDone(o uintptr) { release(cur(), syncKey{o, subMain}, true) }
+
+// OnceDo is called after Do on the Once at o returns.
+func OnceDo(o uintptr) { acquire(cur(), syncKey{o, subMain}) }
+
+// CondSignal is called before Signal or Broadcast on the Cond at c: it
+// happens before the Wait it wakes returns. (Wait's unlock and relock of
+// c.L are MutexUnlock and MutexLock on the Locker.)
+func CondSignal(c uintptr) { release(cur(), syncKey{c, subMain}, true) }
+
+// CondWait is called after Wait on c returns.
+func CondWait(c uintptr) { acquire(cur(), syncKey{c, subMain}) }
+
+// AtomicLoad is called after an atomic load of addr: the atomic stores it
+// may have observed happen before it. Go's atomics are sequentially
+// consistent; for an atomic read-modify-write (Add, Swap, CompareAndSwap,
+// Or, And) call AtomicStore before it and AtomicLoad after it.
+func AtomicLoad(addr uintptr) { acquire(cur(), syncKey{addr, subMain}) }
+
+// AtomicStore is called before an atomic store to addr.
+func AtomicStore(addr uintptr) { release(cur(), syncKey{addr, subMain}, true) }
+
+// Goroutines.
+
+// A Token carries the happens-before edge of a go statement from the
+// creating goroutine to the created one. The zero Token carries none.
+type Token struct{ s *goStart }
+
+// Go is called at a go statement, before the goroutine is created: all the
+// creator did so far happens before the new goroutine's first step. Pass
+// the result to Started as the first thing the new goroutine does; a Token
+// must be used exactly once.
+func Go() Token {
+	g := cur()
+	st := goStarts.Get().(*goStart)
+	st.vc.assign(g.vc)
+	st.parent = g.id
+	var buf [1]uintptr
+	runtime.Callers(2, buf[:]) // the go statement
+	st.stack = stacks.internWith(g.frames, buf[0])
+	g.tick()
+	return Token{st}
+}
+
+// Started is the first hook a goroutine created after Go calls; it consumes
+// the Token.
+func Started(t Token) {
+	if t.s == nil {
+		cur()
+		return
+	}
+	register(goidGet(), t.s)
+	t.s.vc = t.s.vc[:0]
+	goStarts.Put(t.s)
+}
+
+// Finished is the last hook of a goroutine whose creation rt saw: its
+// clock slot becomes free for a later goroutine. (Goroutines that end
+// without it are found by a liveness sweep where goroutine identity uses
+// the fast path; see doc.go.)
+func Finished() {
+	g := lookup(goidGet())
+	if g == nil {
+		return
+	}
+	gmu.Lock()
+	retireLocked(g)
+	gmu.Unlock()
+}

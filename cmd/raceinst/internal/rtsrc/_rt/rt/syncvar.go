@@ -1,0 +1,148 @@
+package rt
+
+import "sync"
+
+// A syncKey names a synchronisation object: its address and which of its
+// edges (a channel's send side and receive side are different objects).
+type syncKey struct {
+	addr uintptr
+	sub  uint8
+}
+
+const (
+	subMain   = iota
+	subReader // RWMutex readers; channel receive side
+)
+
+// A syncVar is the clock released on one sync object: the join of base and
+// the epochs in eps. base is either shared (a goroutine's frozen clock,
+// never modified: owned is false) or the object's own (owned). Releasing a
+// goroutine whose clock did not change since it last released anywhere
+// costs one pointer and one epoch, so a program with many sync objects
+// (one per request, per map entry, ...) pays a few dozen bytes for each,
+// not a vector as long as the number of clock slots.
+type syncVar struct {
+	base  vclock
+	owned bool
+	eps   [syncEps]epoch // 0 = unused; at most one per slot
+}
+
+const syncEps = 3
+
+// syncShard is one of the shards of the sync-object table. The shard lock
+// covers both the map and the clocks in it: sync operations are rarer than
+// memory accesses and each holds it only for one clock copy or join.
+type syncShard struct {
+	mu sync.Mutex
+	m  map[syncKey]*syncVar
+	_  [40]byte // keep shards on separate cache lines
+}
+
+var syncShards [256]syncShard
+
+func shardOf(k syncKey) *syncShard {
+	h := uint64(k.addr>>3)*0x9E3779B97F4A7C15 + uint64(k.sub)
+	return &syncShards[h>>56]
+}
+
+func sameClock(a, b vclock) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// frozenClock returns an immutable clock equal to g.vc except perhaps in
+// g's own entry, copying g.vc only if it changed since the last call.
+func (g *gstate) frozenClock() vclock {
+	if !g.frozenOK {
+		g.frozen = append(vclock(nil), g.vc...)
+		g.frozenOK = true
+	}
+	return g.frozen
+}
+
+// acquire joins the clock released on k into g: everything released there
+// happens before g's next step.
+func acquire(g *gstate, k syncKey) {
+	sh := shardOf(k)
+	sh.mu.Lock()
+	if v := sh.m[k]; v != nil {
+		if !(g.frozenOK && sameClock(v.base, g.frozen)) && g.vc.joinChanged(v.base) {
+			g.frozenOK = false
+		}
+		for _, e := range v.eps {
+			if e != 0 && g.vc.get(e.slot()) < e.clock() {
+				g.vc.set(e.slot(), e.clock())
+				g.frozenOK = false
+			}
+		}
+	}
+	sh.mu.Unlock()
+	g.setEp(mkEpoch(g.slot, g.vc[g.slot]))
+}
+
+// release publishes g's clock on k. With merge the clock already there is
+// kept (joined); without it is replaced, which is right when every earlier
+// releaser is already ordered before g (a mutex).
+func release(g *gstate, k syncKey, merge bool) {
+	sh := shardOf(k)
+	sh.mu.Lock()
+	if sh.m == nil {
+		sh.m = make(map[syncKey]*syncVar)
+	}
+	v := sh.m[k]
+	if v == nil {
+		v = new(syncVar)
+		sh.m[k] = v
+		merge = false
+	}
+	switch {
+	case !merge && v.owned && !g.frozenOK:
+		// Replace in place: no allocation for a mutex handed back and forth.
+		v.base.assign(g.vc)
+		v.eps = [syncEps]epoch{}
+	case !merge:
+		v.base, v.owned = g.frozenClock(), false
+		v.eps = [syncEps]epoch{g.ep}
+	case !v.owned && (len(v.base) == 0 || g.frozenOK && sameClock(v.base, g.frozen)):
+		// Everything but g's own epoch is in base already.
+		if len(v.base) == 0 {
+			v.base = g.frozenClock()
+		}
+		if !v.addEpoch(g.ep) {
+			v.own()
+			v.base.join(g.vc)
+		}
+	default:
+		v.own()
+		v.base.join(g.vc)
+	}
+	sh.mu.Unlock()
+	g.tick()
+}
+
+// addEpoch adds e to v.eps, reporting false if there is no room.
+func (v *syncVar) addEpoch(e epoch) bool {
+	for i, x := range v.eps {
+		if x == 0 || x.slot() == e.slot() {
+			if x.clock() < e.clock() {
+				v.eps[i] = e
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// own makes v's base its own copy holding all of v's clock, so that it can
+// be joined into in place.
+func (v *syncVar) own() {
+	if !v.owned {
+		v.base = append(vclock(nil), v.base...)
+		v.owned = true
+	}
+	for i, e := range v.eps {
+		if e != 0 && v.base.get(e.slot()) < e.clock() {
+			v.base.set(e.slot(), e.clock())
+		}
+		v.eps[i] = 0
+	}
+}

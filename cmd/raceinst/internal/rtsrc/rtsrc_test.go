@@ -1,0 +1,73 @@
+package rtsrc
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite _rt from ../../../../rt")
+
+// repoRoot is the module root of this checkout, which holds the real rt.
+const repoRoot = "../../../.."
+
+// TestUpToDate fails when the embedded copy differs from rt's source; run
+// go generate (or this test with -update) to refresh it.
+func TestUpToDate(t *testing.T) {
+	want, err := Collect(os.DirFS(repoRoot))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.RemoveAll("_rt"); err != nil {
+			t.Fatal(err)
+		}
+		for name, data := range want {
+			dst := filepath.Join("_rt", filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(dst, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return
+	}
+	got, err := Collect(FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range want {
+		if g, ok := got[name]; !ok {
+			t.Errorf("%s: missing from the embedded copy", name)
+		} else if !bytes.Equal(g, data) {
+			t.Errorf("%s: embedded copy is stale", name)
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("%s: in the embedded copy but not in rt", name)
+		}
+	}
+	if t.Failed() {
+		t.Log("run: go generate ./cmd/raceinst/internal/rtsrc")
+	}
+}
+
+// TestExtract checks that the extracted tree is a module holding rt.
+func TestExtract(t *testing.T) {
+	dir := t.TempDir()
+	if err := Extract(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"go.mod", "rt/hooks.go", "rt/internal/goid/goid.go"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Error(err)
+		}
+	}
+	if len(Hash()) != 64 {
+		t.Errorf("Hash() = %q, want 64 hex digits", Hash())
+	}
+}
