@@ -9,12 +9,19 @@
 //
 //	forkcheck [-json] [-fix] [-diff] [-norace.child=pkg.Func,...] ./...
 //
+// or as a language server for editors, next to gopls (stdin/stdout):
+//
+//	forkcheck lsp
+//
 // It runs the analyzers norace (directives, fork-child contexts) and
 // forksafe (allocation, locks, stack growth, preemption, dynamic calls and
 // race instrumentation in child code). See the packages' documentation.
 package main
 
 import (
+	"os"
+
+	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/multichecker"
 
 	"github.com/raceinst/raceinst/passes/forksafe"
@@ -22,5 +29,8 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "lsp" {
+		os.Exit(lspMain(os.Args[2:], []*analysis.Analyzer{norace.Analyzer, forksafe.Analyzer}))
+	}
 	multichecker.Main(norace.Analyzer, forksafe.Analyzer)
 }

@@ -1,0 +1,3 @@
+module example.com/nogofix
+
+go 1.25
