@@ -175,7 +175,7 @@ func TestOwnCode(t *testing.T) {
 	}
 }
 
-// TestQuickstartExample: the README's first command reports findings on
+// TestQuickstartExample: the README's forkcheck example reports findings on
 // the bundled example (exit 3), including the misspelled directive.
 func TestQuickstartExample(t *testing.T) {
 	r := run(t, "../..", nil, forkcheck, "./examples/...")
