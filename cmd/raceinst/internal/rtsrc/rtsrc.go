@@ -6,39 +6,107 @@
 // with go run from a checkout, built with -trimpath, with the module cache
 // cleaned. Embedding is the one way that works in all of these; finding the
 // module through debug.ReadBuildInfo and GOMODCACHE fails for the last three.
-// The copy lives under _rt, which the go command ignores as a package
-// directory, and rtsrc_test.go fails when it differs from ../../../../rt
-// (go generate rewrites it).
+// The copy is one generated archive, rt.tar.gz (so the tree does not hold a
+// second, reviewable-looking copy of rt's source), and rtsrc_test.go fails
+// when it differs from ../../../../rt (go generate rewrites it).
 package rtsrc
 
 //go:generate go test . -run TestUpToDate -update
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
-	"embed"
+	_ "embed"
 	"encoding/hex"
+	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+	"testing/fstest"
 )
 
-//go:embed all:_rt
-var files embed.FS
+//go:embed rt.tar.gz
+var archive []byte
 
 // ModulePath is the module the copy belongs to.
 const ModulePath = "github.com/raceinst/raceinst"
 
 // FS returns the embedded tree, rooted at the module root: "rt/hooks.go",
 // "rt/internal/goid/goid.go", ....
-func FS() fs.FS {
-	sub, err := fs.Sub(files, "_rt")
+func FS() fs.FS { return unpacked() }
+
+var unpacked = sync.OnceValue(func() fstest.MapFS {
+	files, err := Unpack(archive)
 	if err != nil {
-		panic(err) // the embed pattern guarantees _rt exists
+		panic("rtsrc: corrupt embedded archive: " + err.Error()) // built by go generate
 	}
-	return sub
+	m := fstest.MapFS{}
+	for name, data := range files {
+		m[name] = &fstest.MapFile{Data: data, Mode: 0o644}
+	}
+	return m
+})
+
+// Pack returns a deterministic gzip'd tar of files (same input, same
+// bytes): sorted names, no times, no owners.
+func Pack(files map[string][]byte) ([]byte, error) {
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	tw := tar.NewWriter(zw)
+	for _, name := range names {
+		hdr := &tar.Header{Name: name, Mode: 0o644, Size: int64(len(files[name])), Format: tar.FormatPAX}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write(files[name]); err != nil {
+			return nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Unpack reads an archive made by Pack.
+func Unpack(data []byte) (map[string][]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	tr := tar.NewReader(zr)
+	out := map[string][]byte{}
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		b, err := io.ReadAll(tr)
+		if err != nil {
+			return nil, err
+		}
+		out[hdr.Name] = b
+	}
 }
 
 // Hash identifies the embedded source: a hex SHA-256 over every file's path

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite _rt from ../../../../rt")
+var update = flag.Bool("update", false, "rewrite rt.tar.gz from ../../../../rt")
 
 // repoRoot is the module root of this checkout, which holds the real rt.
 const repoRoot = "../../../.."
@@ -21,17 +21,12 @@ func TestUpToDate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if *update {
-		if err := os.RemoveAll("_rt"); err != nil {
+		data, err := Pack(want)
+		if err != nil {
 			t.Fatal(err)
 		}
-		for name, data := range want {
-			dst := filepath.Join("_rt", filepath.FromSlash(name))
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(dst, data, 0o644); err != nil {
-				t.Fatal(err)
-			}
+		if err := os.WriteFile("rt.tar.gz", data, 0o644); err != nil {
+			t.Fatal(err)
 		}
 		return
 	}
@@ -53,6 +48,24 @@ func TestUpToDate(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Log("run: go generate ./cmd/raceinst/internal/rtsrc")
+	}
+}
+
+// TestPackDeterministic: the archive's bytes depend only on the files, so
+// go generate leaves an unchanged rt's archive byte-identical.
+func TestPackDeterministic(t *testing.T) {
+	files := map[string][]byte{"rt/b.go": []byte("package rt\n"), "rt/a.go": []byte("package rt // a\n")}
+	a, err := Pack(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Pack(map[string][]byte{"rt/a.go": files["rt/a.go"], "rt/b.go": files["rt/b.go"]})
+	if !bytes.Equal(a, b) {
+		t.Fatal("Pack is not deterministic")
+	}
+	back, err := Unpack(a)
+	if err != nil || len(back) != 2 || string(back["rt/a.go"]) != "package rt // a\n" {
+		t.Fatalf("Unpack(Pack(files)) = %q, %v", back, err)
 	}
 }
 
