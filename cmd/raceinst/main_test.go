@@ -2,25 +2,20 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"go/ast"
-	"go/importer"
-	"go/parser"
-	"go/token"
-	"go/types"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/raceinst/raceinst/instrument"
+	"time"
 )
 
 // raceinst is the binary under test, built once by TestMain (or named by
@@ -361,41 +356,7 @@ func TestGo125(t *testing.T) {
 	}
 }
 
-// instrumenting reports whether instrument.Package rewrites a racy
-// function yet (it is being written alongside raceinst).
-func instrumenting(t *testing.T) bool {
-	const src = "package p\n\nvar x int\n\nfunc F() { x++ }\n"
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "p.go", src, parser.ParseComments|parser.SkipObjectResolution)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info := &types.Info{
-		Types:        map[ast.Expr]types.TypeAndValue{},
-		Defs:         map[*ast.Ident]types.Object{},
-		Uses:         map[*ast.Ident]types.Object{},
-		Implicits:    map[ast.Node]types.Object{},
-		Selections:   map[*ast.SelectorExpr]*types.Selection{},
-		Scopes:       map[ast.Node]*types.Scope{},
-		Instances:    map[*ast.Ident]types.Instance{},
-		FileVersions: map[*ast.File]string{},
-	}
-	conf := types.Config{Importer: importer.Default(), GoVersion: "go1.25"}
-	pkg, err := conf.Check("example.com/p", fset, []*ast.File{f}, info)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := instrument.Package(&instrument.Input{
-		Fset: fset, Files: []*ast.File{f}, Filenames: []string{"p.go"}, Sources: [][]byte{[]byte(src)},
-		Pkg: pkg, Info: info, Sizes: types.SizesFor("gc", "amd64"),
-	}, instrument.Options{})
-	return err == nil && len(res.Files) == 1 && res.Files[0].Src != nil
-}
-
 func TestRacyProgram(t *testing.T) {
-	if !instrumenting(t) {
-		t.Skip("instrument.Package does not instrument yet")
-	}
 	dir := fixture(t)
 	out := filepath.Join(t.TempDir(), "racy")
 	if r := run(t, dir, nil, "", "build", "-o", out, "./racy"); r.code != 0 {
@@ -413,9 +374,6 @@ func TestRacyProgram(t *testing.T) {
 }
 
 func TestRacyTest(t *testing.T) {
-	if !instrumenting(t) {
-		t.Skip("instrument.Package does not instrument yet")
-	}
 	dir := fixture(t)
 	r := run(t, dir, nil, "", "test", "-count=1", "-v", "./racytest")
 	if r.code != 1 || !strings.Contains(r.stdout, "race detected during execution of test") ||
@@ -429,9 +387,6 @@ func TestRacyTest(t *testing.T) {
 func TestQuickstart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end builds are slow")
-	}
-	if !instrumenting(t) {
-		t.Skip("instrument.Package does not instrument yet")
 	}
 	root, err := filepath.Abs("../..")
 	if err != nil {
@@ -466,5 +421,37 @@ func TestRTInProgram(t *testing.T) {
 	r := run(t, root, nil, "", "test", "-count=1", "-run=^$", "./bench/rt")
 	if r.code != 0 || !strings.Contains(r.stdout, "ok  \tgithub.com/raceinst/raceinst/bench/rt") {
 		t.Errorf("raceinst test ./bench/rt: %v", r)
+	}
+}
+
+// TestForkStress: goroutines race while others fork 1000 children through
+// os/exec and through a raw-fork child body. The instrumented program must
+// neither hang nor crash (the child body is fork-child code, which
+// instrument leaves alone), and the race must still be reported.
+func TestForkStress(t *testing.T) {
+	dir := fixture(t)
+	out := filepath.Join(t.TempDir(), "forkstress")
+	if r := run(t, dir, nil, "", "build", "-o", out, "./forkstress"); r.code != 0 {
+		t.Fatalf("raceinst build: %v", r)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, out)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("forkstress hung (killed after 3 minutes); stderr so far:\n%s", stderr.String())
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 66 {
+		t.Fatalf("forkstress: %v, want exit status 66\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	if want := "children: 1000, failures: 0, counter > 0: true"; !strings.Contains(stdout.String(), want) {
+		t.Errorf("stdout %q, want %q", stdout.String(), want)
+	}
+	site := filepath.Join(dir, "forkstress", "main.go")
+	if !strings.Contains(stderr.String(), "WARNING: DATA RACE") || !strings.Contains(stderr.String(), site) {
+		t.Errorf("race on counter not reported at %s:\n%s", site, stderr.String())
 	}
 }
