@@ -29,6 +29,8 @@
 //	*p = *q (struct)  __rt.ReadRange(uintptr(__unsafe.Pointer(q)), __unsafe.Sizeof(*q)); __rt.WriteRange(...p...); *p = *q
 //	m[k] = v        __rt.Write(__rt_ptr(m)); m[k] = v
 //	copy(d, s)      __rt.WriteRange(SliceData(d), min(len(d), len(s))*size); __rt.ReadRange(...s...); copy(d, s)
+//	append(s, a, b) __rt_append(s, 2); append(s, a, b)
+//	x = <-c; x = f()  x = __rt_chan_Recv(c); __rt.Write(...&x...)
 //
 // Hooked: dereferences, package-level variables (of any package), fields
 // and array elements of those, slice elements, local variables SSA
@@ -36,8 +38,10 @@
 // taken), maps (as a read or write of the map header, whose address
 // __rt_ptr(m) returns: map writes race with reads and writes, as under
 // -race), copies of struct, array and type-parameter values (ranges of
-// unsafe.Sizeof), copy, append's spread operand, string(bytes), clear,
-// delete, and a value receiver's copy of *p. A read followed by a write of
+// unsafe.Sizeof), copy, append (its spread operand, and its first
+// operand's array: the elements past its length it writes when the result
+// fits its capacity, else the elements growslice copies), string(bytes),
+// clear, delete, len of a map, and a value receiver's copy of *p. A read followed by a write of
 // the same address in one statement keeps only the write; an access
 // already hooked earlier in the same statement list is not hooked again
 // while no statement in between calls, communicates, or assigns to a
@@ -55,7 +59,10 @@
 // the hook, before the rest of the statement's effects (e.g. a call in
 // f() + s[i]). Accesses the statement makes after one of its own calls are
 // recorded before that call (a call that synchronises and then the access,
-// in one statement, can be reported as racing).
+// in one statement, can be reported as racing), except the targets of an
+// assignment in a statement list whose right-hand side calls or receives:
+// their hooks go right after the statement (a target whose address
+// mentions a variable the statement assigns keeps its hooks before).
 //
 // Conditional evaluation: the right operand of && and || gets its hooks in
 // a closure that runs exactly when it does,
@@ -99,7 +106,12 @@
 // case's ChanSendDone/ChanRecvDone first in its body (channel operands
 // must be free of effects, else Warning); a range over a channel gets
 // ChanRecv before the loop and at each iteration's end, ChanRecvDone first
-// in the body.
+// in the body and after the loop (the close that ended it). t.Reset(d) of
+// a *time.Timer or *time.Ticker is preceded by ChanSend on t.C: the
+// runtime's sends on t.C are not seen, and Reset orders what came before
+// it before the receive of the next tick (as -race's timer edges do).
+// A file whose uses of sync/atomic were all rewritten gets
+// "type _ = atomic.Value" after its last line, to keep the import used.
 //
 // A go statement records the creation edge:
 //

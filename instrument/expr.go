@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"strconv"
 	"strings"
 )
 
@@ -428,11 +429,124 @@ func (w *funcWalker) call(e *ast.CallExpr, s *sink) {
 			w.syncCall(e, op, s)
 			return
 		}
+		w.timerReset(fun, obj, s)
+	}
+	if sel, ok := fun.(*ast.SelectorExpr); ok {
+		w.promotedRecv(sel, s)
 	}
 	w.expr(fun, s)
 	for _, a := range e.Args {
 		w.expr(a, s)
 	}
+}
+
+// timerReset: the runtime sends on a time.Timer's or Ticker's channel
+// after Reset (-race: Reset releases, the timer firing acquires, the
+// runtime's send and the user's receive are an edge). The send is not
+// hooked, so Reset releases (merging) on the channel, which the user's
+// receive of t.C acquires.
+func (w *funcWalker) timerReset(fun ast.Expr, fn *types.Func, s *sink) {
+	if fn.Name() != "Reset" || fn.Pkg() == nil || fn.Pkg().Path() != "time" {
+		return
+	}
+	recv := fn.Signature().Recv()
+	sel, ok := fun.(*ast.SelectorExpr)
+	if recv == nil || !ok {
+		return
+	}
+	if p, ok := recv.Type().(*types.Pointer); !ok || !isNamed(p.Elem(), "time", "Timer", "Ticker") {
+		return
+	}
+	if sl := w.info.Selections[sel]; sl == nil || len(sl.Index()) != 1 {
+		return // promoted through an embedding: keep it simple
+	}
+	txt, idents, ok := w.pureText(sel.X)
+	if !ok {
+		return
+	}
+	w.useHelper("__rt_ptr", ptrHelper)
+	w.fs.usesRT = true
+	s.add(hook{text: "__rt.ChanSend(__rt_ptr((" + txt + ").C))", idents: idents, pos: sel.Pos()})
+}
+
+// promotedRecv adds the reads a call of a method promoted through
+// embedded fields makes to get its receiver: the embedded pointer it
+// follows, and the value a value receiver copies.
+func (w *funcWalker) promotedRecv(sel *ast.SelectorExpr, s *sink) {
+	sl := w.info.Selections[sel]
+	if sl == nil || sl.Kind() != types.MethodVal || len(sl.Index()) < 2 {
+		return
+	}
+	fn, ok := sl.Obj().(*types.Func)
+	if !ok || fn.Signature().Recv() == nil {
+		return
+	}
+	xt := w.info.TypeOf(sel.X)
+	addressable := false
+	if _, ok := xt.Underlying().(*types.Pointer); ok {
+		addressable = true
+	} else if id, ok := ast.Unparen(sel.X).(*ast.Ident); ok {
+		_, addressable = w.info.Uses[id].(*types.Var)
+	}
+	if !addressable {
+		return
+	}
+	txt, idents, ok := w.pureText(sel.X)
+	if !ok {
+		return
+	}
+	path := paren(sel.X, txt)
+	t := xt
+	for _, i := range sl.Index()[:len(sl.Index())-1] {
+		if p, ok := t.Underlying().(*types.Pointer); ok {
+			t = p.Elem()
+		}
+		st, ok := t.Underlying().(*types.Struct)
+		if !ok {
+			return
+		}
+		f := st.Field(i)
+		if !f.Exported() && f.Pkg() != w.fs.p.in.Pkg {
+			return
+		}
+		path += "." + f.Name()
+		t = f.Type()
+	}
+	_, ptrRecv := fn.Signature().Recv().Type().Underlying().(*types.Pointer)
+	read := func(ptr string, t types.Type, val string) {
+		if w.zeroSize(t) {
+			return
+		}
+		text := "__rt.Read(uintptr(__unsafe.Pointer(" + ptr + ")))"
+		if isComposite(t) {
+			text = "__rt.ReadRange(uintptr(__unsafe.Pointer(" + ptr + ")), __unsafe.Sizeof(" + val + "))"
+		}
+		w.fs.usesRT, w.fs.usesUnsafe = true, true
+		s.add(hook{text: text, key: "recv:" + text, idents: idents, pos: sel.Pos()})
+	}
+	if p, ok := t.Underlying().(*types.Pointer); ok {
+		read("&"+path, t, path)
+		if !ptrRecv {
+			read(path, p.Elem(), "*"+path)
+		}
+	} else if !ptrRecv {
+		if _, iface := t.Underlying().(*types.Interface); !iface {
+			read("&"+path, t, path)
+		}
+	}
+}
+
+func isNamed(t types.Type, pkg string, names ...string) bool {
+	n, ok := types.Unalias(t).(*types.Named)
+	if !ok || n.Obj().Pkg() == nil || n.Obj().Pkg().Path() != pkg {
+		return false
+	}
+	for _, name := range names {
+		if n.Obj().Name() == name {
+			return true
+		}
+	}
+	return false
 }
 
 func (w *funcWalker) builtin(e *ast.CallExpr, b *types.Builtin, s *sink) {
@@ -446,12 +560,24 @@ func (w *funcWalker) builtin(e *ast.CallExpr, b *types.Builtin, s *sink) {
 		}
 		w.expr(a, s)
 	}
+	if len(e.Args) == 1 && !e.Ellipsis.IsValid() {
+		if _, multi := w.info.TypeOf(e.Args[0]).(*types.Tuple); multi {
+			// copy(f()), delete(g()), append(h()): the operands are
+			// results, not expressions the hooks could name.
+			return
+		}
+	}
 	switch b.Name() {
 	case "close":
 		w.useHelper("__rt_chan_Close", chanHelpers["__rt_chan_Close"])
 		w.fs.buf.replace(w.fs.off(e.Fun.Pos()), w.fs.off(e.Fun.End()), prioOpen, "__rt_chan_Close")
 	case "delete":
 		w.mapHook(e.Args[0], s, true)
+	case "len":
+		// A map's length is read from its header (-race: a read of the map).
+		if isMap(w.info.TypeOf(e.Args[0])) {
+			w.mapHook(e.Args[0], s, false)
+		}
 	case "clear":
 		if isMap(w.info.TypeOf(e.Args[0])) {
 			w.mapHook(e.Args[0], s, true)
@@ -474,8 +600,60 @@ func (w *funcWalker) builtin(e *ast.CallExpr, b *types.Builtin, s *sink) {
 		if e.Ellipsis.IsValid() && len(e.Args) == 2 {
 			w.sliceRangeHook(e.Args[1], s, false, "len")
 		}
+		w.appendHook(e, s)
 	}
 }
+
+// appendHook adds the access append makes to its first operand's array:
+// when the result fits in its capacity, a write of the elements past its
+// length; otherwise a read of its elements (growslice copies them).
+func (w *funcWalker) appendHook(e *ast.CallExpr, s *sink) {
+	if len(e.Args) < 2 {
+		return
+	}
+	x := e.Args[0]
+	if _, ok := w.info.TypeOf(x).Underlying().(*types.Slice); !ok {
+		return
+	}
+	if _, lit := ast.Unparen(x).(*ast.CompositeLit); lit {
+		return // fresh memory
+	}
+	txt, idents, ok := w.pureText(x)
+	if !ok {
+		return
+	}
+	n := strconv.Itoa(len(e.Args) - 1)
+	if e.Ellipsis.IsValid() {
+		ntxt, nidents, ok := w.pureText(e.Args[1])
+		if !ok {
+			return
+		}
+		n = "len(" + ntxt + ")"
+		idents = append(idents, nidents...)
+	}
+	w.useHelper("__rt_append", appendHelper)
+	w.fs.usesRT, w.fs.usesUnsafe = true, true
+	text := "__rt_append(" + txt + ", " + n + ")"
+	s.add(hook{text: text, key: "append:" + text, write: true, idents: idents, pos: x.Pos()})
+}
+
+// appendHelper records append's access to s's array, for n more elements.
+const appendHelper = `func __rt_append[S ~[]E, E any](s S, n int) {
+	var z E
+	size := __unsafe.Sizeof(z)
+	if size == 0 || n == 0 && len(s) == 0 {
+		return
+	}
+	p := uintptr(__unsafe.Pointer(__unsafe.SliceData(s)))
+	if len(s)+n > cap(s) {
+		if len(s) > 0 {
+			__rt.ReadRange(p, uintptr(len(s))*size)
+		}
+	} else if n > 0 {
+		__rt.WriteRange(p+uintptr(len(s))*size, uintptr(n)*size)
+	}
+}
+`
 
 // syncCall rewrites a call of a synchronising function or method into a
 // call of its helper, keeping the receiver and arguments where they are:
@@ -493,6 +671,19 @@ func (w *funcWalker) syncCall(e *ast.CallExpr, op *syncOp, s *sink) {
 	if op.fn.Signature().Recv() == nil {
 		w.useHelper(op.helper, op.helperText())
 		fs.buf.replace(fs.off(fun.Pos()), fs.off(fun.End()), prioOpen, op.helper)
+		if sel, ok := fun.(*ast.SelectorExpr); ok {
+			if id, ok := sel.X.(*ast.Ident); ok {
+				if pn, ok := w.info.Uses[id].(*types.PkgName); ok {
+					typ := map[string]string{"sync": "Mutex", "sync/atomic": "Value"}[pn.Imported().Path()]
+					if typ != "" {
+						if fs.keepImports == nil {
+							fs.keepImports = map[string]string{}
+						}
+						fs.keepImports[id.Name] = typ
+					}
+				}
+			}
+		}
 		return
 	}
 	sel, ok := fun.(*ast.SelectorExpr)

@@ -291,6 +291,12 @@ var chanHelpers = map[string]string{
 	__rt.ChanSendDone(a)
 }
 `,
+	"__rt_chan_SendConv": `type __rt_chanSender[T any] struct{ c chan<- T }
+
+func (s __rt_chanSender[T]) send(v T) { __rt_chan_Send(s.c, v) }
+
+func __rt_chan_SendConv[T any](c chan<- T) __rt_chanSender[T] { return __rt_chanSender[T]{c} }
+`,
 	"__rt_chan_Recv": `func __rt_chan_Recv[T any](c <-chan T) T {
 	a := *(*uintptr)(__unsafe.Pointer(&c))
 	__rt.ChanRecv(a)

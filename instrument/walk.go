@@ -84,7 +84,12 @@ func (fs *fileState) funcDecl(fd *ast.FuncDecl) {
 		// rt.Exit(0) where main returns normally; a panic keeps its exit.
 		w.isMain = true
 		prologue = append(prologue, "__rtMainOK := false; defer func() { if __rtMainOK { __rt.Exit(0) } }()")
-		fs.buf.insert(fs.off(fd.Body.Rbrace), prioStmt, "; __rtMainOK = true; ")
+		if len(fd.Body.List) == 0 {
+			// func main() {}: the end is where the prologue goes.
+			prologue = append(prologue, "__rtMainOK = true")
+		} else {
+			fs.buf.insert(fs.off(fd.Body.Rbrace), prioStmt, "; __rtMainOK = true; ")
+		}
 	}
 	if len(prologue) > 0 {
 		fs.usesRT = true
@@ -176,8 +181,14 @@ func (w *funcWalker) stmtList(list []ast.Stmt) {
 				at = inner.Pos()
 			}
 		}
-		w.stmt(inner, pre, label)
+		post := &sink{}
+		if as, ok := inner.(*ast.AssignStmt); ok {
+			w.assignSplit(as, pre, post)
+		} else {
+			w.stmt(inner, pre, label)
+		}
 		w.placeBefore(at, pre, cache)
+		w.placeAfter(inner, post)
 		w.updateCache(inner, cache)
 	}
 }
@@ -195,8 +206,18 @@ func (w *funcWalker) stmt(s ast.Stmt, pre *sink, label string) {
 		w.expr(s.Chan, pre)
 		w.expr(s.Value, pre)
 		w.useHelper("__rt_chan_Send", chanHelpers["__rt_chan_Send"])
-		w.fs.buf.insert(w.fs.off(s.Chan.Pos()), prioOpen, "__rt_chan_Send(")
-		w.fs.buf.replace(w.fs.off(s.Arrow), w.fs.off(s.Arrow)+2, prioOpen, ",")
+		if ct, ok := w.info.TypeOf(s.Chan).Underlying().(*types.Chan); ok && !types.Identical(w.info.TypeOf(s.Value), ct.Elem()) {
+			// The value is only assignable to the element type (an
+			// interface, nil, a constant): the helper's type argument
+			// comes from the channel alone, the value is converted as the
+			// send would.
+			w.useHelper("__rt_chan_SendConv", chanHelpers["__rt_chan_SendConv"])
+			w.fs.buf.insert(w.fs.off(s.Chan.Pos()), prioOpen, "__rt_chan_SendConv(")
+			w.fs.buf.replace(w.fs.off(s.Arrow), w.fs.off(s.Arrow)+2, prioOpen, ").send(")
+		} else {
+			w.fs.buf.insert(w.fs.off(s.Chan.Pos()), prioOpen, "__rt_chan_Send(")
+			w.fs.buf.replace(w.fs.off(s.Arrow), w.fs.off(s.Arrow)+2, prioOpen, ",")
+		}
 		w.fs.buf.insert(w.fs.off(s.Value.End()), prioClose, ")")
 	case *ast.GoStmt:
 		w.goStmt(s, pre)
@@ -255,6 +276,12 @@ func (w *funcWalker) markRecv2(e ast.Expr) {
 }
 
 func (w *funcWalker) assign(s *ast.AssignStmt, pre *sink) {
+	w.assignTo(s, pre, func(ast.Expr) *sink { return pre })
+}
+
+// assignTo walks an assignment: the right-hand side's hooks go to pre,
+// each target's to targets(target).
+func (w *funcWalker) assignTo(s *ast.AssignStmt, pre *sink, targets func(ast.Expr) *sink) {
 	if len(s.Lhs) == 2 && len(s.Rhs) == 1 {
 		w.markRecv2(s.Rhs[0])
 	}
@@ -267,8 +294,78 @@ func (w *funcWalker) assign(s *ast.AssignStmt, pre *sink) {
 				continue // a new variable: nobody else can see it yet
 			}
 		}
-		w.target(l, pre, s.Tok != token.ASSIGN && s.Tok != token.DEFINE)
+		w.target(l, targets(l), s.Tok != token.ASSIGN && s.Tok != token.DEFINE)
 	}
+}
+
+// multiAssignsMap reports whether s assigns to several targets, one of
+// them a map element.
+func (w *funcWalker) multiAssignsMap(s *ast.AssignStmt) bool {
+	if len(s.Lhs) < 2 || s.Tok != token.ASSIGN {
+		return false
+	}
+	for _, l := range s.Lhs {
+		if ix, ok := ast.Unparen(l).(*ast.IndexExpr); ok && isMap(w.info.TypeOf(ix.X)) {
+			return true
+		}
+	}
+	return false
+}
+
+// assignSplit walks an assignment of a statement list. The targets are
+// written after the right-hand side is evaluated; when that evaluation
+// calls or receives (which can synchronise), the targets' hooks go after
+// the statement (post), so that x = <-c and x = f() (f locking a mutex)
+// record the write after the synchronisation, as it happens. The hooks of
+// a target whose address mentions a variable the statement assigns (p.f,
+// p = ...) stay before it.
+func (w *funcWalker) assignSplit(s *ast.AssignStmt, pre, post *sink) {
+	quiet := true
+	for _, r := range s.Rhs {
+		quiet = quiet && w.noSync(r)
+	}
+	// With several targets, the assignments are made one by one: a target
+	// hook that panics (p[1] out of range) must not come before an earlier
+	// map assignment (m[2], p[1] = 2, 2), so it goes after.
+	if quiet && !w.multiAssignsMap(s) {
+		w.assign(s, pre)
+		return
+	}
+	assigned := map[string]bool{}
+	for _, l := range s.Lhs {
+		if id, ok := ast.Unparen(l).(*ast.Ident); ok {
+			assigned[id.Name] = true
+		}
+	}
+	w.assignTo(s, pre, func(l ast.Expr) *sink {
+		if _, ok := ast.Unparen(l).(*ast.Ident); ok {
+			return post
+		}
+		moved := true
+		ast.Inspect(l, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok && assigned[id.Name] {
+				moved = false
+			}
+			return moved
+		})
+		if moved {
+			return post
+		}
+		return pre
+	})
+}
+
+// placeAfter inserts hooks right after statement st.
+func (w *funcWalker) placeAfter(st ast.Stmt, s *sink) {
+	hooks := w.usable(s.hooks, st.End())
+	if len(hooks) == 0 {
+		return
+	}
+	var texts []string
+	for _, h := range hooks {
+		texts = append(texts, h.text)
+	}
+	w.fs.buf.insert(w.fs.off(st.End()), prioAfter, "; "+strings.Join(texts, "; "))
 }
 
 // target walks an assignment target; read is set for op= and ++/--.
@@ -412,6 +509,12 @@ func (w *funcWalker) rangeStmt(s *ast.RangeStmt, pre *sink, label string) {
 			pre.add(hook{text: "__rt.ChanRecv(" + a.text + ")", idents: a.idents, pos: s.X.Pos()})
 			start.add(hook{text: "__rt.ChanRecvDone(" + a.text + ")", idents: a.idents, pos: s.X.Pos()})
 			tail.add(hook{text: "__rt.ChanRecv(" + a.text + ")", idents: a.idents, pos: s.X.Pos()})
+			// The loop ends by receiving the close: acquire it after
+			// the loop too (after a break, an extra edge: can hide a race,
+			// never reports a false one).
+			done := &sink{}
+			done.add(hook{text: "__rt.ChanRecvDone(" + a.text + ")", idents: a.idents, pos: s.X.Pos()})
+			w.placeAfter(s, done)
 		}
 	default:
 		_ = u
@@ -677,6 +780,30 @@ func (w *funcWalker) quiet(e ast.Expr) bool {
 		case *ast.CallExpr:
 			if tv := w.info.Types[n.Fun]; !tv.IsType() {
 				if b, isB := w.calleeObj(n.Fun).(*types.Builtin); !isB || (b.Name() != "len" && b.Name() != "cap") {
+					ok = false
+				}
+			}
+		}
+		return ok
+	})
+	return ok
+}
+
+// noSync reports whether evaluating e cannot synchronise: no receives,
+// and no calls other than conversions and builtins.
+func (w *funcWalker) noSync(e ast.Expr) bool {
+	ok := true
+	ast.Inspect(e, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false // not run here
+		case *ast.UnaryExpr:
+			if n.Op == token.ARROW {
+				ok = false
+			}
+		case *ast.CallExpr:
+			if tv := w.info.Types[n.Fun]; !tv.IsType() {
+				if _, isB := w.calleeObj(n.Fun).(*types.Builtin); !isB {
 					ok = false
 				}
 			}
