@@ -16,7 +16,8 @@
 // stacks and race reports show the user's file:line. The imports of rt
 // and unsafe (as __rt and __unsafe, plus __rtsync/__rtatomic in the file
 // holding the helpers) go on the package clause's line. A package
-// declaring any identifier starting with __rt is left alone.
+// declaring any identifier starting with __rt is left alone, and so is
+// one declaring a predeclared name (true, len, ...) at package level.
 //
 // # Memory accesses
 //
@@ -123,7 +124,8 @@
 // in their order; constants and nil stay in place (their type comes from
 // the call); static functions, generic instantiations and builtins are
 // called by name. The block keeps goto and labels valid. A go statement
-// over several lines, with an untyped non-constant argument, or calling a
+// over several lines, with an untyped non-constant argument or a
+// uintptr(unsafe.Pointer(...)) one (its keep-alive needs the call), or calling a
 // synchronising method is left without the edge (Warning): rt then treats
 // the goroutine as one it did not see start, which can hide races but not
 // report false ones.

@@ -303,6 +303,17 @@ func (p *pkgState) warn(pos token.Pos, msg string) {
 // finish applies the edits, adds the imports on the package clause's line
 // and the //line directive that maps the result back to the original.
 func (fs *fileState) finish() []byte {
+	// Hooks dropped after they were planned (an operand out of scope) may
+	// have been the only uses of unsafe: an unused import would not compile.
+	if fs.usesUnsafe {
+		fs.usesUnsafe = false
+		for _, e := range fs.buf.edits {
+			if strings.Contains(e.text, "__unsafe.") {
+				fs.usesUnsafe = true
+				break
+			}
+		}
+	}
 	var imps []string
 	if fs.usesRT {
 		imps = append(imps, `__rt "`+RTPath+`"`)

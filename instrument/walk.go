@@ -602,6 +602,20 @@ func (w *funcWalker) selectStmt(s *ast.SelectStmt, pre *sink) {
 	}
 }
 
+// uintptrOfPointer reports whether e is a conversion uintptr(unsafe.Pointer(...)).
+func (w *funcWalker) uintptrOfPointer(e ast.Expr) bool {
+	c, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok || len(c.Args) != 1 || !w.info.Types[c.Fun].IsType() {
+		return false
+	}
+	b, ok := w.info.TypeOf(c.Fun).Underlying().(*types.Basic)
+	if !ok || b.Kind() != types.Uintptr {
+		return false
+	}
+	a, ok := w.info.TypeOf(c.Args[0]).Underlying().(*types.Basic)
+	return ok && a.Kind() == types.UnsafePointer
+}
+
 // goStmt records goroutine creation: a token from rt.Go in the parent,
 // Started and a deferred Finished first in the new goroutine.
 //
@@ -627,6 +641,15 @@ func (w *funcWalker) goStmt(s *ast.GoStmt, pre *sink) {
 		fs.buf.insert(fs.off(s.Pos()), prioOpen, "{ __rtTok := __rt.Go(); ")
 		fs.buf.insert(fs.off(s.End()), prioClose, " }")
 		return
+	}
+	for _, a := range call.Args {
+		if w.uintptrOfPointer(a) {
+			// Only in the call itself does uintptr(unsafe.Pointer(p)) keep
+			// *p alive (//go:uintptrescapes): it cannot move to a temporary.
+			w.expr(call, pre)
+			fs.warn(s.Pos(), "go statement with a uintptr(unsafe.Pointer(...)) argument: creation edge not recorded")
+			return
+		}
 	}
 	fset := fs.p.in.Fset
 	multiline := fset.Position(s.Pos()).Line != fset.Position(s.End()).Line
