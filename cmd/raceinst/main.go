@@ -37,7 +37,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -173,19 +172,7 @@ func runGo(args, extraEnv []string) int {
 	cmd := exec.Command("go", args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.Env = append(os.Environ(), extraEnv...)
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		if code := ee.ExitCode(); code > 0 {
-			return code
-		}
-		return 1
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "raceinst:", err)
-		return 1
-	}
-	return 0
+	return exitCode(cmd.Run())
 }
 
 // goEnv is the part of go env raceinst needs, as the go command sees it in
