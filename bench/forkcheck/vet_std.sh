@@ -22,7 +22,9 @@ measure() {
 	start=$(date +%s.%N)
 	GOCACHE="$work/cache" /usr/bin/time -f "%M" -o "$work/rss" "$@" >/dev/null 2>"$work/err" || true
 	end=$(date +%s.%N)
-	echo "$name $(echo "$end - $start" | bc) $(cat "$work/rss")"
+	# GNU time writes "Command exited with non-zero status N" first when the
+	# command fails (go vet exits 1 when it reports findings): take the last line.
+	echo "$name $(echo "$end - $start" | bc) $(tail -n 1 "$work/rss")"
 }
 
 for i in $(seq "$n"); do
