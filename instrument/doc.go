@@ -12,7 +12,8 @@
 //
 // Like cmd/cover, the original text is edited in place (insertions at byte
 // offsets); no inserted text contains a newline, and the file starts with
-// "//line name:1:1", so every original line keeps its number and panics,
+// "//line name:1:1" (unless it maps itself before its package clause, as
+// cgo's x.cgo1.go does), so every original line keeps its number and panics,
 // stacks and race reports show the user's file:line. The imports of rt
 // and unsafe (as __rt and __unsafe, plus __rtsync/__rtatomic in the file
 // holding the helpers) go on the package clause's line. A package

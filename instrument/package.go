@@ -345,7 +345,28 @@ func (fs *fileState) finish() []byte {
 		fs.buf.insert(len(fs.buf.src), prioAfter, text)
 	}
 	out := fs.buf.bytes()
+	if mapsItself(fs.f) {
+		return out
+	}
 	return append([]byte("//line "+fs.name+":1:1\n"), out...)
+}
+
+// mapsItself reports whether f carries its own line directive before its
+// package clause, as cgo's x.cgo1.go files do (//line x.go:1:1): every
+// position that matters is already mapped to the user's file, and a header
+// naming the generated file would only stand in front of cgo's own.
+func mapsItself(f *ast.File) bool {
+	for _, g := range f.Comments {
+		if g.Pos() >= f.Package {
+			break
+		}
+		for _, c := range g.List {
+			if strings.HasPrefix(c.Text, "//line ") || strings.HasPrefix(c.Text, "/*line ") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (fs *fileState) off(pos token.Pos) int { return fs.tf.Offset(pos) }
