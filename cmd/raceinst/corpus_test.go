@@ -92,7 +92,7 @@ func TestRaceCorpus(t *testing.T) {
 	src := filepath.Join(runtime.GOROOT(), "src", "runtime", "race", "testdata")
 	files, err := filepath.Glob(filepath.Join(src, "*_test.go"))
 	if err != nil || len(files) == 0 {
-		t.Skipf("no race corpus in %s (%v)", src, err)
+		skipOrFail(t, fmt.Sprintf("no race corpus in %s (%v)", src, err))
 	}
 	dir := t.TempDir()
 	var want []string // the TestRace*/TestNoRace* names, in file order

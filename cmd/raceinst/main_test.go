@@ -312,7 +312,7 @@ func TestTrimpath(t *testing.T) {
 
 func TestCgo(t *testing.T) {
 	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("no gcc")
+		skipOrFail(t, "no gcc; .ci/run installs it (apt-get install -y gcc)")
 	}
 	dir := fixture(t)
 	log := filepath.Join(t.TempDir(), "log")
@@ -348,7 +348,7 @@ func TestGo125(t *testing.T) {
 	dir := fixture(t)
 	env := []string{"GOTOOLCHAIN=go1.25.0"}
 	if r := run(t, dir, env, "go", "version"); r.code != 0 || !strings.Contains(r.stdout, "go1.25.0") {
-		t.Skipf("go1.25.0 not available: %v", r)
+		skipOrFail(t, fmt.Sprintf("go1.25.0 not available (.ci/run fetches it through the module proxy): %v", r))
 	}
 	r := run(t, dir, env, "", "test", "-count=1", "./lib")
 	if r.code != 0 || !strings.Contains(r.stdout, "ok  \texample.com/mod/lib") {
@@ -416,7 +416,7 @@ func TestRTInProgram(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(root, "bench", "rt")); err != nil {
-		t.Skip("no bench/rt in this checkout")
+		skipOrFail(t, "no bench/rt in this checkout")
 	}
 	r := run(t, root, nil, "", "test", "-count=1", "-run=^$", "./bench/rt")
 	if r.code != 0 || !strings.Contains(r.stdout, "ok  \tgithub.com/raceinst/raceinst/bench/rt") {
@@ -454,4 +454,14 @@ func TestForkStress(t *testing.T) {
 	if !strings.Contains(stderr.String(), "WARNING: DATA RACE") || !strings.Contains(stderr.String(), site) {
 		t.Errorf("race on counter not reported at %s:\n%s", site, stderr.String())
 	}
+}
+
+// skipOrFail skips the test, except in CI (CI=true), where what it needs is
+// installed by .ci/run and its absence is a failure.
+func skipOrFail(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal(why)
+	}
+	t.Skip(why)
 }
