@@ -1,10 +1,6 @@
 package rt
 
-import (
-	"runtime"
-
-	"github.com/raceinst/raceinst/rt/internal/goid"
-)
+import "runtime"
 
 // Memory accesses.
 //
@@ -13,34 +9,6 @@ import (
 // wider value is checked by its first byte, so two goroutines writing
 // neighbouring fields are never reported, and the same field always is.
 // ReadRange and WriteRange cover n bytes from addr.
-
-// Read records a read of the byte at addr. It reports a race if the last
-// write to it does not happen before this goroutine's current step.
-//
-// The fast path (read same epoch, read shared same epoch) is written out
-// here rather than in helpers: getg, a gcache probe, the page cache, and a
-// load and compare of the shadow cell.
-func Read(addr uintptr) {
-	if g := cached(goid.G()); g != nil && g.pkey == addr>>pageShift {
-		c := g.pcells[(addr>>3)&(wordsPerPage-1)].Load()
-		if c&^(cellW|cellMask) == g.cr {
-			return // read same epoch
-		}
-		if c&cellFull != 0 {
-			r := recAt(uint32(c))
-			rr := r.r.Load()
-			if rr == uint64(g.ep) {
-				return // read same epoch, the word's record
-			}
-			if rr == sharedReads {
-				if rv := r.rvc.Load(); rv != nil && int(g.slot) < len(rv.clk) && rv.clk[g.slot].Load() == uint64(g.ep)&clockMask {
-					return // read shared same epoch
-				}
-			}
-		}
-	}
-	readAt(addr)
-}
 
 // readFullFast reports whether the read by g of the word with record i is
 // settled without the lock: read same epoch, or read shared same epoch.
@@ -65,23 +33,7 @@ func readAt(addr uintptr) {
 	if c&^(cellW|cellMask) == g.cr || c&cellFull != 0 && readFullFast(g, uint32(c)) {
 		return
 	}
-	readSlow(g, addr, 1<<(addr&7), callerPC(4))
-}
-
-// Write records a write of the byte at addr. It reports a race if the last
-// write or any read since does not happen before this goroutine's current
-// step.
-func Write(addr uintptr) {
-	if g := cached(goid.G()); g != nil && g.pkey == addr>>pageShift {
-		c := g.pcells[(addr>>3)&(wordsPerPage-1)].Load()
-		if c&^(cellR|cellMask) == g.cw {
-			return // write same epoch
-		}
-		if c&cellFull != 0 && recAt(uint32(c)).w.Load() == uint64(g.ep) {
-			return
-		}
-	}
-	writeAt(addr)
+	readSlow(g, addr, 1<<(addr&7), callerPC(2+accessFrames))
 }
 
 // writeAt is Write's slow path.
@@ -92,7 +44,7 @@ func writeAt(addr uintptr) {
 	if writtenNow(g, g.cell(addr).Load()) {
 		return
 	}
-	writeSlow(g, addr, 1<<(addr&7), callerPC(4))
+	writeSlow(g, addr, 1<<(addr&7), callerPC(2+accessFrames))
 }
 
 // writtenNow reports whether cell value c says g wrote the word in its

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/raceinst/raceinst/rt"
@@ -193,16 +194,19 @@ var loopData = make([]uint64, 1024)
 
 func BenchmarkLoopPlain(b *testing.B) {
 	d := loopData
+	cpu0 := cpuTime()
 	for range b.N {
 		for i := range d {
 			d[i]++
 		}
 	}
 	perAccess(b, b.N*len(d)*2)
+	cpuPerAccess(b, cpu0, b.N*len(d)*2)
 }
 
 func BenchmarkLoopHooks(b *testing.B) {
 	d := loopData
+	cpu0 := cpuTime()
 	for range b.N {
 		for i := range d {
 			p := uintptr(unsafe.Pointer(&d[i]))
@@ -212,6 +216,14 @@ func BenchmarkLoopHooks(b *testing.B) {
 		}
 	}
 	perAccess(b, b.N*len(d)*2)
+	cpuPerAccess(b, cpu0, b.N*len(d)*2)
+}
+
+// cpuPerAccess reports the process's CPU time since cpu0 per access
+// ("cpu-ns/access"): on a machine shared with other jobs it moves far less
+// than wall time, which counts the time the benchmark waited for a core.
+func cpuPerAccess(b *testing.B, cpu0 time.Duration, accesses int) {
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(accesses), "cpu-ns/access")
 }
 
 // Shared reads, for compare.sh: 4 goroutines read the same 1024 words (no
@@ -266,9 +278,11 @@ func sharedLoop(b *testing.B, hooks bool) {
 		}()
 	}
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	start.Done()
 	wg.Wait()
 	perAccess(b, per*sharedReaders*len(d))
+	cpuPerAccess(b, cpu0, per*sharedReaders*len(d))
 }
 
 func BenchmarkSharedLoopPlain(b *testing.B) { sharedLoop(b, false) }

@@ -159,3 +159,8 @@ func checkHere() bool {
 	a := uintptr(unsafe.Pointer(&local))
 	return lo <= a && a < hi
 }
+
+// Offset returns the byte offset of goid in runtime.g that Get and IDOf
+// use (meaningful only when Fast reports true), for assembly that reads it
+// itself.
+func Offset() uintptr { return lay.goid }

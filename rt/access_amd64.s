@@ -1,0 +1,103 @@
+//go:build !purego
+
+#include "go_asm.h"
+#include "textflag.h"
+
+// The same-epoch fast paths of Read and Write (see access_amd64.go and the
+// Go versions in access_generic.go, which these follow step by step). All
+// loads of shadow state are plain MOVs: on amd64 those are the atomic loads
+// that the Go code's atomic.Uint64.Load compiles to.
+
+// gstate lookup, shared by both: AX = addr on entry. On success BX is the
+// caller's *gstate, DX the cell value; otherwise it jumps to slow.
+#define LOOKUP(slow) \
+	CMPB	·fastG(SB), $0 \
+	JEQ	slow \
+	MOVQ	(TLS), CX \
+	MOVQ	$0x9E3779B97F4A7C15, DX \
+	IMULQ	CX, DX \
+	SHRQ	$(64-const_gcacheBits), DX \
+	LEAQ	·gcache(SB), BX \
+	MOVQ	(BX)(DX*8), BX \
+	TESTQ	BX, BX \
+	JEQ	slow \
+	MOVQ	·goidOff(SB), DX \
+	MOVQ	(CX)(DX*1), DX \
+	CMPQ	DX, gstate_id(BX) \
+	JNE	slow \
+	MOVQ	AX, DX \
+	SHRQ	$const_pageShift, DX \
+	CMPQ	DX, gstate_pkey(BX) \
+	JNE	slow \
+	MOVQ	gstate_pcells(BX), DX \
+	MOVQ	AX, SI \
+	ANDQ	$((const_wordsPerPage-1)<<3), SI \
+	MOVQ	(DX)(SI*1), DX
+
+// RECORD: DX = a cell with cellFull set; leaves SI = its *shadowRec.
+#define RECORD \
+	MOVL	DX, SI \
+	MOVQ	SI, DI \
+	SHRQ	$const_recChunkBits, DI \
+	ANDQ	$(const_maxRecChunks-1), DI \
+	LEAQ	·recChunks(SB), CX \
+	MOVQ	(CX)(DI*8), CX \
+	ANDQ	$((1<<const_recChunkBits)-1), SI \
+	IMULQ	$shadowRec__size, SI \
+	ADDQ	CX, SI
+
+// func Read(addr uintptr)
+TEXT ·Read(SB), NOSPLIT|NOFRAME, $0-8
+	MOVQ	addr+0(FP), AX
+	LOOKUP(rslow)
+	MOVQ	$~(const_cellW|const_cellMask), DI
+	ANDQ	DX, DI
+	CMPQ	DI, gstate_cr(BX)
+	JNE	rfull
+	RET // read same epoch
+rfull:
+	BTQ	$63, DX // cellFull
+	JCC	rslow
+	RECORD
+	MOVQ	shadowRec_r(SI), DI
+	CMPQ	DI, gstate_ep(BX)
+	JNE	rshared
+	RET // read same epoch, the word's record
+rshared:
+	CMPQ	DI, $-1 // sharedReads
+	JNE	rslow
+	MOVQ	shadowRec_rvc(SI), SI
+	TESTQ	SI, SI
+	JEQ	rslow
+	MOVLQZX	gstate_slot(BX), DI
+	CMPQ	DI, (readVec_clk+8)(SI) // len(clk)
+	JAE	rslow
+	MOVQ	readVec_clk(SI), SI
+	MOVQ	(SI)(DI*8), SI
+	MOVQ	$const_clockMask, DI
+	ANDQ	gstate_ep(BX), DI
+	CMPQ	SI, DI
+	JNE	rslow
+	RET // read shared same epoch
+rslow:
+	JMP	·readAt(SB)
+
+// func Write(addr uintptr)
+TEXT ·Write(SB), NOSPLIT|NOFRAME, $0-8
+	MOVQ	addr+0(FP), AX
+	LOOKUP(wslow)
+	MOVQ	$~(const_cellR|const_cellMask), DI
+	ANDQ	DX, DI
+	CMPQ	DI, gstate_cw(BX)
+	JNE	wfull
+	RET // write same epoch
+wfull:
+	BTQ	$63, DX // cellFull
+	JCC	wslow
+	RECORD
+	MOVQ	shadowRec_w(SI), DI
+	CMPQ	DI, gstate_ep(BX)
+	JNE	wslow
+	RET // write same epoch, the word's record
+wslow:
+	JMP	·writeAt(SB)

@@ -1,0 +1,56 @@
+//go:build !amd64 || purego
+
+package rt
+
+import "github.com/raceinst/raceinst/rt/internal/goid"
+
+// Read and Write in Go, for the architectures without access_GOARCH.s. The
+// assembly versions do the same checks in the same order.
+
+// accessFrames is the number of frames between readAt or writeAt and the
+// instrumented access: Read or Write, then the access.
+const accessFrames = 2
+
+// Read records a read of the byte at addr. It reports a race if the last
+// write to it does not happen before this goroutine's current step.
+//
+// The fast path (read same epoch, read shared same epoch) is written out
+// here rather than in helpers: getg, a gcache probe, the page cache, and a
+// load and compare of the shadow cell.
+func Read(addr uintptr) {
+	if g := cached(goid.G()); g != nil && g.pkey == addr>>pageShift {
+		c := g.pcells[(addr>>3)&(wordsPerPage-1)].Load()
+		if c&^(cellW|cellMask) == g.cr {
+			return // read same epoch
+		}
+		if c&cellFull != 0 {
+			r := recAt(uint32(c))
+			rr := r.r.Load()
+			if rr == uint64(g.ep) {
+				return // read same epoch, the word's record
+			}
+			if rr == sharedReads {
+				if rv := r.rvc.Load(); rv != nil && int(g.slot) < len(rv.clk) && rv.clk[g.slot].Load() == uint64(g.ep)&clockMask {
+					return // read shared same epoch
+				}
+			}
+		}
+	}
+	readAt(addr)
+}
+
+// Write records a write of the byte at addr. It reports a race if the last
+// write or any read since does not happen before this goroutine's current
+// step.
+func Write(addr uintptr) {
+	if g := cached(goid.G()); g != nil && g.pkey == addr>>pageShift {
+		c := g.pcells[(addr>>3)&(wordsPerPage-1)].Load()
+		if c&^(cellR|cellMask) == g.cw {
+			return // write same epoch
+		}
+		if c&cellFull != 0 && recAt(uint32(c)).w.Load() == uint64(g.ep) {
+			return
+		}
+	}
+	writeAt(addr)
+}
