@@ -89,29 +89,47 @@
 // rewritten file. The call stays where it is, so evaluation order, defer,
 // go and results are unchanged:
 //
-//	mu.Lock()               __rt_sync_Mutex_Lock(&mu)
+//	mu.Lock()               __rt_sync_Mutex_Lock(&mu)   (MutexLock: the edge, and Lock's atomic write of mu)
 //	defer rw.RUnlock()      defer __rt_sync_RWMutex_RUnlock(&rw)
 //	s.Lock() (embedded)     __rt_sync_Mutex_Lock(&s.Mutex)
-//	l.Lock() (sync.Locker)  __rt_sync_Locker_Lock(l)
-//	wg.Add(n); wg.Done(); wg.Wait()  __rt_sync_WaitGroup_Add(&wg, n) ...
+//	l.Lock() (sync.Locker)  __rt_sync_Locker_Lock(l)    (LockerLock: the edge only)
+//	wg.Add(n); wg.Done(); wg.Wait()  __rt_sync_WaitGroup_Add(&wg, n) ...  (WaitGroupAdd, WaitGroupWaitStart: the semaphore accesses -race makes)
 //	wg.Go(f)                __rt_sync_WaitGroup_Go(&wg, __rt.Go(), f)
 //	once.Do(f)              __rt_sync_Once_Do(&once, f)   (f's end releases, deferred)
 //	c.Wait(); c.Signal()    __rt_sync_Cond_Wait(c) ...    (Wait: MutexUnlock/MutexLock of c.L)
-//	atomic.AddInt64(&n, 1)  __rt_atomic_AddInt64(&n, 1)
-//	v.Load() (atomic.Int64, Pointer[T], Value, ...)  __rt_atomic_Int64_Load(&v)
-//	sync.Map and sync.Pool methods: AtomicStore before, AtomicLoad after, on the object
-//	ch <- v                 __rt_chan_Send(ch, v)
-//	x := <-ch; y, ok := <-ch  __rt_chan_Recv(ch); __rt_chan_Recv2(ch)
+//	atomic.AddInt64(&n, 1)  __rt_atomic_AddInt64(&n, 1)  (AtomicRMW before, Acquire after)
+//	v.Load() (atomic.Int64, Pointer[T], Value, ...)  __rt_atomic_Int64_Load(&v)  (AtomicLoad after)
+//	sync.Map and sync.Pool methods: ReleaseMerge before, Acquire after, on the object
+//	ch <- v                 __rt_chan_Send(ch, v)       (ChanSend; ChanSendDone(ch, cap(ch)))
+//	x := <-ch; y, ok := <-ch  __rt_chan_Recv(ch); __rt_chan_Recv2(ch)  (ChanRecv; ChanRecvDoneOK(ch, ok))
 //	close(ch)               __rt_chan_Close(ch)
+//	t.Run(name, f) (and b.Run)  __rt_testing_Run(t, name, f, __rt.Go())   (testing.go)
+//	t.Parallel()            __rt_testing_Parallel(t)
 //
-// A select gets ChanSend/ChanRecv for every case before it and the taken
-// case's ChanSendDone/ChanRecvDone first in its body (channel operands
-// must be free of effects, else Warning); a range over a channel gets
-// ChanRecv before the loop and at each iteration's end, ChanRecvDone first
-// in the body and after the loop (the close that ended it). t.Reset(d) of
-// a *time.Timer or *time.Ticker is preceded by ChanSend on t.C: the
+// The atomic hooks make the operation an atomic access of its address as
+// well as an edge, so that it races with plain accesses of the same word.
+// A select gets ChanSend/ChanRecv for every case before it; the taken
+// case's ChanSendDone/ChanRecvDone goes first in its body, followed by
+// ChanCancel for the channel of every other case (a default case gets
+// only the ChanCancels), so that rt forgets the operations announced and
+// not made. Channel operands must be free of effects, else Warning; a
+// ChanCancel whose channel is shadowed by the case's own variable is left
+// out (Warning): rt then keeps that case as a possible partner of later
+// operations, which can hide a race, never report a false one. A range
+// over a channel gets ChanRecv before the loop and at each iteration's
+// end, ChanRecvDoneOK(ch, true) first in the body and
+// ChanRecvDoneOK(ch, false) after the loop (the close that ended it; after
+// a break rt finds no receive started and does nothing). t.Reset(d) of a
+// *time.Timer or *time.Ticker is preceded by ChanBroadcast on t.C: the
 // runtime's sends on t.C are not seen, and Reset orders what came before
-// it before the receive of the next tick (as -race's timer edges do).
+// it before every later receive of a tick (as -race's timer edges do).
+//
+// I/O is not an edge: under -race, std's syscall.Write release-merges and
+// syscall.Read acquires one global object (ioSync), so a file or socket
+// written by one goroutine and read by another orders them. rt sees no
+// call inside std, and no call site in user code is a sound place for
+// that edge in general (the write of an HTTP response happens in
+// net/http's goroutine after the handler returns), so it is not emitted.
 // A file whose uses of sync/atomic were all rewritten gets
 // "type _ = atomic.Value" after its last line, to keep the import used.
 //

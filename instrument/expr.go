@@ -429,6 +429,11 @@ func (w *funcWalker) call(e *ast.CallExpr, s *sink) {
 			w.syncCall(e, op, s)
 			return
 		}
+		if op, ok := lookupTestingOp(obj); ok {
+			w.useHelper("__rt_testing_parents", testingParentsHelper)
+			w.syncCall(e, op, s)
+			return
+		}
 		w.timerReset(fun, obj, s)
 	}
 	if sel, ok := fun.(*ast.SelectorExpr); ok {
@@ -443,8 +448,8 @@ func (w *funcWalker) call(e *ast.CallExpr, s *sink) {
 // timerReset: the runtime sends on a time.Timer's or Ticker's channel
 // after Reset (-race: Reset releases, the timer firing acquires, the
 // runtime's send and the user's receive are an edge). The send is not
-// hooked, so Reset releases (merging) on the channel, which the user's
-// receive of t.C acquires.
+// hooked, so Reset is rt.ChanBroadcast on the channel: every receive of
+// t.C that completes after it acquires it.
 func (w *funcWalker) timerReset(fun ast.Expr, fn *types.Func, s *sink) {
 	if fn.Name() != "Reset" || fn.Pkg() == nil || fn.Pkg().Path() != "time" {
 		return
@@ -466,7 +471,7 @@ func (w *funcWalker) timerReset(fun ast.Expr, fn *types.Func, s *sink) {
 	}
 	w.useHelper("__rt_ptr", ptrHelper)
 	w.fs.usesRT = true
-	s.add(hook{text: "__rt.ChanSend(__rt_ptr((" + txt + ").C))", idents: idents, pos: sel.Pos()})
+	s.add(hook{text: "__rt.ChanBroadcast(__rt_ptr((" + txt + ").C))", idents: idents, pos: sel.Pos()})
 }
 
 // promotedRecv adds the reads a call of a method promoted through
@@ -730,6 +735,11 @@ func (w *funcWalker) syncCall(e *ast.CallExpr, op *syncOp, s *sink) {
 	if op.spec.custom == "waitGroupGo" {
 		fs.usesRT = true
 		args = ", __rt.Go()"
+	}
+	if op.spec.custom == "testingRun" && len(e.Args) == 2 {
+		// After the arguments, so the subtest sees their effects.
+		fs.usesRT = true
+		fs.buf.insert(fs.off(e.Args[1].End()), prioAfter, ", __rt.Go()")
 	}
 	if len(e.Args) > 0 {
 		args += ", "

@@ -51,13 +51,16 @@ var syncMethods = map[string]syncSpec{
 	"sync.RWMutex.TryRLock": {after: "RWMutexRLock", ifTrue: true},
 	// A Locker in an interface is most often a *Mutex (or an RWMutex's
 	// write side, whose Unlock releases the same key); for any other
-	// dynamic type the extra edge can only hide races.
-	"sync.Locker.Lock":   {after: "MutexLock"},
-	"sync.Locker.Unlock": {before: "MutexUnlock"},
+	// dynamic type the extra edge can only hide races. Its dynamic type
+	// is unknown, so no access of the object it points to is recorded
+	// (MutexLock's atomic write of the mutex word).
+	"sync.Locker.Lock":   {after: "LockerLock"},
+	"sync.Locker.Unlock": {before: "LockerUnlock"},
 	// Add with a negative delta is a Done.
 	"sync.WaitGroup.Add":  {custom: "waitGroupAdd"},
 	"sync.WaitGroup.Done": {before: "WaitGroupDone"},
-	"sync.WaitGroup.Wait": {after: "WaitGroupWait"},
+	// Before Wait, its access of the semaphore word (rt.WaitGroupWaitStart).
+	"sync.WaitGroup.Wait": {before: "WaitGroupWaitStart", after: "WaitGroupWait"},
 	// Go creates a goroutine: creation token, and Done at its end.
 	"sync.WaitGroup.Go": {custom: "waitGroupGo"},
 	// The function Do runs releases at its end; Do's return acquires.
@@ -68,24 +71,26 @@ var syncMethods = map[string]syncSpec{
 	"sync.Cond.Broadcast": {before: "CondSignal"},
 	// sync.Map and sync.Pool synchronise internally in uninstrumented
 	// code; the whole object is one sync variable (coarse: extra edges can
-	// hide races, never report false ones).
-	"sync.Map.Load":             {before: "AtomicStore", after: "AtomicLoad"},
-	"sync.Map.Store":            {before: "AtomicStore", after: "AtomicLoad"},
-	"sync.Map.LoadOrStore":      {before: "AtomicStore", after: "AtomicLoad"},
-	"sync.Map.LoadAndDelete":    {before: "AtomicStore", after: "AtomicLoad"},
-	"sync.Map.Delete":           {before: "AtomicStore", after: "AtomicLoad"},
-	"sync.Map.Swap":             {before: "AtomicStore", after: "AtomicLoad"},
-	"sync.Map.CompareAndSwap":   {before: "AtomicStore", after: "AtomicLoad"},
-	"sync.Map.CompareAndDelete": {before: "AtomicStore", after: "AtomicLoad"},
-	"sync.Map.Range":            {before: "AtomicStore", after: "AtomicLoad"},
-	"sync.Map.Clear":            {before: "AtomicStore", after: "AtomicLoad"},
-	"sync.Pool.Put":             {before: "AtomicStore"},
-	"sync.Pool.Get":             {after: "AtomicLoad"},
+	// hide races, never report false ones). The primitives, not the
+	// atomic hooks: their accesses of the object are not modelled.
+	"sync.Map.Load":             {before: "ReleaseMerge", after: "Acquire"},
+	"sync.Map.Store":            {before: "ReleaseMerge", after: "Acquire"},
+	"sync.Map.LoadOrStore":      {before: "ReleaseMerge", after: "Acquire"},
+	"sync.Map.LoadAndDelete":    {before: "ReleaseMerge", after: "Acquire"},
+	"sync.Map.Delete":           {before: "ReleaseMerge", after: "Acquire"},
+	"sync.Map.Swap":             {before: "ReleaseMerge", after: "Acquire"},
+	"sync.Map.CompareAndSwap":   {before: "ReleaseMerge", after: "Acquire"},
+	"sync.Map.CompareAndDelete": {before: "ReleaseMerge", after: "Acquire"},
+	"sync.Map.Range":            {before: "ReleaseMerge", after: "Acquire"},
+	"sync.Map.Clear":            {before: "ReleaseMerge", after: "Acquire"},
+	"sync.Pool.Put":             {before: "ReleaseMerge"},
+	"sync.Pool.Get":             {after: "Acquire"},
 }
 
 // atomicSpec gives the hooks of a sync/atomic function or method by its
-// name: loads acquire after, stores release before, read-modify-writes do
-// both (rt.AtomicLoad's doc).
+// name: loads are atomic reads and acquire after, stores atomic writes
+// that release before, read-modify-writes atomic writes that release
+// before and acquire after (rt.AtomicLoad's doc).
 func atomicSpec(name string) (syncSpec, bool) {
 	switch {
 	case strings.HasPrefix(name, "Load"):
@@ -94,7 +99,7 @@ func atomicSpec(name string) (syncSpec, bool) {
 		return syncSpec{before: "AtomicStore"}, true
 	case strings.HasPrefix(name, "Swap"), strings.HasPrefix(name, "CompareAndSwap"),
 		strings.HasPrefix(name, "Add"), strings.HasPrefix(name, "And"), strings.HasPrefix(name, "Or"):
-		return syncSpec{before: "AtomicStore", after: "AtomicLoad"}, true
+		return syncSpec{before: "AtomicRMW", after: "Acquire"}, true
 	}
 	return syncSpec{}, false
 }
@@ -242,10 +247,15 @@ func (op *syncOp) helperText() string {
 
 // customHelpers are the helpers whose hooks are not just before and after.
 var customHelpers = map[string]string{
+	// t.Run, b.Run and t.Parallel (testing.go).
+	"testingRun":      testingRunHelper,
+	"testingParallel": testingParallelHelper,
 	"waitGroupAdd": `func __rt_sync_WaitGroup_Add(r *__rtsync.WaitGroup, delta int) {
+	a := uintptr(__unsafe.Pointer(r))
 	if delta < 0 {
-		__rt.WaitGroupDone(uintptr(__unsafe.Pointer(r)))
+		__rt.WaitGroupDone(a)
 	}
+	__rt.WaitGroupAdd(a, delta)
 	r.Add(delta)
 }
 `,
@@ -253,6 +263,7 @@ var customHelpers = map[string]string{
 	// user's line; the goroutine's Done releases before wg's own.
 	"waitGroupGo": `func __rt_sync_WaitGroup_Go(r *__rtsync.WaitGroup, tok __rt.Token, f func()) {
 	a := uintptr(__unsafe.Pointer(r))
+	__rt.WaitGroupAdd(a, 1)
 	r.Go(func() {
 		__rt.Started(tok)
 		defer __rt.Finished()
@@ -273,22 +284,24 @@ var customHelpers = map[string]string{
 `,
 	"condWait": `func __rt_sync_Cond_Wait(r *__rtsync.Cond) {
 	l := (*[2]uintptr)(__unsafe.Pointer(&r.L))[1]
-	__rt.MutexUnlock(l)
+	__rt.LockerUnlock(l)
 	r.Wait()
 	__rt.CondWait(uintptr(__unsafe.Pointer(r)))
-	__rt.MutexLock(l)
+	__rt.LockerLock(l)
 }
 `,
 }
 
 // chanHelpers are the channel operation helpers. A channel value is a
-// pointer; its bits are the sync address.
+// pointer; its bits are the sync address. A send passes the capacity (rt
+// pairs the k-th receive with the (k+cap)-th send), a receive whether it
+// got a value or the close.
 var chanHelpers = map[string]string{
 	"__rt_chan_Send": `func __rt_chan_Send[T any](c chan<- T, v T) {
 	a := *(*uintptr)(__unsafe.Pointer(&c))
 	__rt.ChanSend(a)
 	c <- v
-	__rt.ChanSendDone(a)
+	__rt.ChanSendDone(a, cap(c))
 }
 `,
 	"__rt_chan_SendConv": `type __rt_chanSender[T any] struct{ c chan<- T }
@@ -300,8 +313,8 @@ func __rt_chan_SendConv[T any](c chan<- T) __rt_chanSender[T] { return __rt_chan
 	"__rt_chan_Recv": `func __rt_chan_Recv[T any](c <-chan T) T {
 	a := *(*uintptr)(__unsafe.Pointer(&c))
 	__rt.ChanRecv(a)
-	v := <-c
-	__rt.ChanRecvDone(a)
+	v, ok := <-c
+	__rt.ChanRecvDoneOK(a, ok)
 	return v
 }
 `,
@@ -309,7 +322,7 @@ func __rt_chan_SendConv[T any](c chan<- T) __rt_chanSender[T] { return __rt_chan
 	a := *(*uintptr)(__unsafe.Pointer(&c))
 	__rt.ChanRecv(a)
 	v, ok := <-c
-	__rt.ChanRecvDone(a)
+	__rt.ChanRecvDoneOK(a, ok)
 	return v, ok
 }
 `,

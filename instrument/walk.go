@@ -77,7 +77,10 @@ func (fs *fileState) funcDecl(fd *ast.FuncDecl) {
 			p.warn(fd.Pos(), "test "+fd.Name.Name+" has no named *testing.T parameter: TestBegin/TestEnd not called")
 		} else {
 			t := params[0].Names[0].Name
-			prologue = append(prologue, "__rt.TestBegin("+t+"); defer __rt.TestEnd("+t+")")
+			// t's key + 1 is released when the test's function returns:
+			// its parallel subtests' t.Parallel acquires it (testing.go).
+			fs.usesUnsafe = true
+			prologue = append(prologue, "__rt.TestBegin("+t+"); defer __rt.TestEnd("+t+"); defer __rt.ReleaseMerge(uintptr(__unsafe.Pointer("+t+")) + 1)")
 		}
 	}
 	if p.in.Pkg.Name() == "main" && fd.Recv == nil && fd.Name.Name == "main" {
@@ -507,13 +510,13 @@ func (w *funcWalker) rangeStmt(s *ast.RangeStmt, pre *sink, label string) {
 		w.expr(s.X, pre)
 		if a, ok := w.ptrBits(s.X); ok {
 			pre.add(hook{text: "__rt.ChanRecv(" + a.text + ")", idents: a.idents, pos: s.X.Pos()})
-			start.add(hook{text: "__rt.ChanRecvDone(" + a.text + ")", idents: a.idents, pos: s.X.Pos()})
+			start.add(hook{text: "__rt.ChanRecvDoneOK(" + a.text + ", true)", idents: a.idents, pos: s.X.Pos()})
 			tail.add(hook{text: "__rt.ChanRecv(" + a.text + ")", idents: a.idents, pos: s.X.Pos()})
 			// The loop ends by receiving the close: acquire it after
-			// the loop too (after a break, an extra edge: can hide a race,
-			// never reports a false one).
+			// the loop too (after a break, rt finds no receive started
+			// and does nothing).
 			done := &sink{}
-			done.add(hook{text: "__rt.ChanRecvDone(" + a.text + ")", idents: a.idents, pos: s.X.Pos()})
+			done.add(hook{text: "__rt.ChanRecvDoneOK(" + a.text + ", false)", idents: a.idents, pos: s.X.Pos()})
 			w.placeAfter(s, done)
 		}
 	default:
@@ -556,9 +559,34 @@ func (w *funcWalker) caseClauses(body *ast.BlockStmt) {
 
 // selectStmt: the channel and value operands are evaluated on entry, the
 // release hook of every case goes before the select, and the case taken
-// starts with its acquire hook (rt/doc.go).
+// starts with its acquire hook and ChanCancel for every other case's
+// channel (the operations announced and not made; rt/doc.go).
 func (w *funcWalker) selectStmt(s *ast.SelectStmt, pre *sink) {
-	for _, c := range s.Body.List {
+	// The channel of each clause with hooks (nil: none, or default).
+	chans := make([]*hook, len(s.Body.List))
+	for i, c := range s.Body.List {
+		cc := c.(*ast.CommClause)
+		var ch ast.Expr
+		switch comm := cc.Comm.(type) {
+		case *ast.SendStmt:
+			ch = comm.Chan
+		case *ast.ExprStmt:
+			if u, ok := ast.Unparen(comm.X).(*ast.UnaryExpr); ok && u.Op == token.ARROW {
+				ch = u.X
+			}
+		case *ast.AssignStmt:
+			if u, ok := ast.Unparen(comm.Rhs[0]).(*ast.UnaryExpr); ok && u.Op == token.ARROW {
+				ch = u.X
+			}
+		}
+		if ch != nil {
+			if a, ok := w.ptrBits(ch); ok {
+				a.pos = ch.Pos()
+				chans[i] = &a
+			}
+		}
+	}
+	for i, c := range s.Body.List {
 		cc := c.(*ast.CommClause)
 		start := &sink{}
 		var ch ast.Expr
@@ -582,14 +610,20 @@ func (w *funcWalker) selectStmt(s *ast.SelectStmt, pre *sink) {
 		if ch != nil {
 			if a, ok := w.ptrBits(ch); ok {
 				if send {
+					txt, _, _ := w.pureText(ch)
 					pre.add(hook{text: "__rt.ChanSend(" + a.text + ")", idents: a.idents, pos: ch.Pos()})
-					start.add(hook{text: "__rt.ChanSendDone(" + a.text + ")", idents: a.idents, pos: ch.Pos()})
+					start.add(hook{text: "__rt.ChanSendDone(" + a.text + ", cap(" + txt + "))", idents: a.idents, pos: ch.Pos()})
 				} else {
 					pre.add(hook{text: "__rt.ChanRecv(" + a.text + ")", idents: a.idents, pos: ch.Pos()})
 					start.add(hook{text: "__rt.ChanRecvDone(" + a.text + ")", idents: a.idents, pos: ch.Pos()})
 				}
 			} else {
 				w.fs.warn(ch.Pos(), "select case channel is not a side-effect-free expression: its synchronisation is not recorded")
+			}
+		}
+		for j, o := range chans {
+			if j != i && o != nil {
+				start.add(hook{text: "__rt.ChanCancel(" + o.text + ")", idents: o.idents, pos: o.pos})
 			}
 		}
 		if as, ok := cc.Comm.(*ast.AssignStmt); ok && as.Tok == token.ASSIGN {

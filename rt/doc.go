@@ -19,19 +19,59 @@
 //	Fini() int, Exit(code)               summary and exit status
 //	Races() int                          races reported so far
 //
-// and, in terms of the primitives, one pair per sync kind of the Go memory
-// model: MutexLock/MutexUnlock, RWMutexLock/RWMutexUnlock/RWMutexRLock/
-// RWMutexRUnlock, ChanSend/ChanSendDone/ChanRecv/ChanRecvDone/ChanClose,
-// WaitGroupDone/WaitGroupWait, OnceBodyDone/OnceDo, CondSignal/CondWait,
-// AtomicLoad/AtomicStore. Each doc comment says whether the hook goes before
-// or after the operation. Because a hook and its operation are not one
-// atomic step, releases go before the operation and acquires after it, and
-// the channel, WaitGroup, Cond and atomic hooks release with merge: rt may
-// then see an edge that did not occur in this run (a receive is ordered
-// after every send that had started, not only the one it received from),
-// which can hide a race but never reports a false one. A select calls the
-// pre-operation hook of every case before it and the post-operation hook of
-// the case taken.
+// and, in terms of the primitives, one group per sync kind of the Go
+// memory model: MutexLock/MutexUnlock, LockerLock/LockerUnlock,
+// RWMutexLock/RWMutexUnlock/RWMutexRLock/RWMutexRUnlock,
+// ChanSend/ChanSendDone/ChanRecv/ChanRecvDone/ChanRecvDoneOK/ChanCancel/
+// ChanClose/ChanBroadcast, WaitGroupAdd/WaitGroupDone/WaitGroupWaitStart/
+// WaitGroupWait, OnceBodyDone/OnceDo, CondSignal/CondWait,
+// AtomicLoad/AtomicStore/AtomicRMW. Each doc comment says whether the hook
+// goes before or after the operation. Because a hook and its operation are
+// not one atomic step, releases go before the operation and acquires after
+// it, and the WaitGroup, Cond and atomic hooks release with merge: rt may
+// then see an edge that did not occur in this run, which can hide a race
+// but never reports a false one. A select calls the pre-operation hook of
+// every case before it, and the case taken starts with its post-operation
+// hook and ChanCancel for every other case.
+//
+// Some hooks also record the access the operation itself makes, as the
+// runtime and std do under -race: a channel send reads the channel and
+// close writes it; atomic loads are atomic reads, stores and
+// read-modify-writes atomic writes; Lock and Unlock of a sync.Mutex or
+// RWMutex are atomic writes of the mutex; an Add from zero reads a
+// WaitGroup's semaphore word and the first Wait that blocks writes it
+// (atomically, see waitgroup.go). Atomic accesses race with plain ones,
+// never with each other (ThreadSanitizer's rule); a sync.Locker of unknown
+// dynamic type, sync.Map and sync.Pool get only their edges.
+//
+// # Channels
+//
+// As Go's runtime tells ThreadSanitizer (runtime/chan.go): the k-th send
+// happens before the k-th receive completes; the k-th receive happens
+// before the (k+C)-th send on a channel of
+// capacity C completes (C = 0: a hand-off orders both ways); close happens
+// before a receive that returns because of it, and a receive that got a
+// value does not acquire the close. rt learns C from ChanSendDone (the
+// instrumenter passes cap(ch)) and cannot learn k, which the runtime
+// assigns under the channel's lock between rt's hooks. It counts instead:
+// each send or receive gets the bounds [lo, hi] on its rank that its hooks
+// prove (lo: operations of its kind completed before it started; hi:
+// operations of its kind started and not cancelled when it completed, less
+// one), and acquires every operation of the other kind whose bounds meet
+// its own (shifted by C for a send). Operations that do not overlap get
+// exact ranks; concurrent ones of the same kind get wider windows and
+// acquire every possible partner, which can hide a race but not report a
+// false one. The residual risk is a channel on which code rt does not see
+// (std, an uninstrumented package) sends while instrumented code also
+// sends, or receives while instrumented code also receives: the runtime's
+// ranks then run ahead of rt's counts, and a receive can miss the send it
+// paired with, so a race can be reported that is not one. Channels only
+// std sends on (time.Timer, signal.Notify) or only std receives from are
+// not affected: rt pairs nothing there. A channel's state lives as long as
+// the channel (a weak pointer tells a freed channel from a new one at the
+// same address); completed records no later operation can pair with are
+// dropped, and past 32 per side the oldest are merged into one clock that
+// every later partner acquires.
 //
 // # Algorithm
 //
@@ -168,5 +208,10 @@
 //     runs after the collection that freed the memory), and it drops real
 //     races whose accesses are a collection apart.
 //   - 8-byte words: a 64-bit value that is not 8-byte aligned spans two words.
-//   - No cgo, no mmap'ed memory hooks, no "atomic/plain mixed" diagnosis.
+//   - No cgo, no mmap'ed memory hooks. Reports of an atomic access say
+//     Read or Write, not "Atomic read"/"Atomic write".
+//   - I/O is not a sync edge (std's syscall package under -race orders
+//     writes before reads through one global object, ioSync): a file or
+//     socket written by one goroutine and read by another orders nothing
+//     for rt.
 package rt

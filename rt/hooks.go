@@ -180,51 +180,152 @@ func Release(addr uintptr) { release(cur(), syncKey{addr: addr}, false) }
 // atomic exchange with memory_order_release.
 func ReleaseMerge(addr uintptr) { release(cur(), syncKey{addr: addr}, true) }
 
-// MutexLock is called after Lock (or a successful TryLock) of the mutex at
-// m: the previous Unlock happens before it.
-func MutexLock(m uintptr) { acquire(cur(), syncKey{m, subMain}) }
+// MutexLock is called after Lock (or a successful TryLock) of the
+// sync.Mutex at m: the previous Unlock happens before it. Lock is an
+// atomic read-modify-write of the mutex word, so a plain write of the
+// mutex (an overwrite, a copy) that is not ordered with it races.
+func MutexLock(m uintptr) {
+	g := cur()
+	acquire(g, syncKey{m, subMain})
+	hookAccess(g, m, true, true)
+}
 
-// MutexUnlock is called before Unlock of the mutex at m.
-func MutexUnlock(m uintptr) { release(cur(), syncKey{m, subMain}, false) }
+// MutexUnlock is called before Unlock of the sync.Mutex at m.
+func MutexUnlock(m uintptr) {
+	g := cur()
+	hookAccess(g, m, true, true)
+	release(g, syncKey{m, subMain}, false)
+}
+
+// LockerLock is called after Lock of a sync.Locker whose dynamic value
+// points to l (its type is unknown: only the edge, no access of l).
+func LockerLock(l uintptr) { acquire(cur(), syncKey{l, subMain}) }
+
+// LockerUnlock is called before Unlock of a sync.Locker pointing to l.
+func LockerUnlock(l uintptr) { release(cur(), syncKey{l, subMain}, false) }
 
 // RWMutexLock is called after Lock of the RWMutex at rw: the previous
-// Unlock and every RUnlock before it happen before it.
+// Unlock and every RUnlock before it happen before it. Like every RWMutex
+// hook it is also an atomic write of rw.
 func RWMutexLock(rw uintptr) {
 	g := cur()
 	acquire(g, syncKey{rw, subMain})
 	acquire(g, syncKey{rw, subReader})
+	hookAccess(g, rw, true, true)
 }
 
 // RWMutexUnlock is called before Unlock of the RWMutex at rw.
-func RWMutexUnlock(rw uintptr) { release(cur(), syncKey{rw, subMain}, false) }
+func RWMutexUnlock(rw uintptr) {
+	g := cur()
+	hookAccess(g, rw, true, true)
+	release(g, syncKey{rw, subMain}, false)
+}
 
 // RWMutexRLock is called after RLock: the previous Unlock happens before it.
-func RWMutexRLock(rw uintptr) { acquire(cur(), syncKey{rw, subMain}) }
+func RWMutexRLock(rw uintptr) {
+	g := cur()
+	acquire(g, syncKey{rw, subMain})
+	hookAccess(g, rw, true, true)
+}
 
 // RWMutexRUnlock is called before RUnlock: it happens before the next Lock.
-func RWMutexRUnlock(rw uintptr) { release(cur(), syncKey{rw, subReader}, true) }
+func RWMutexRUnlock(rw uintptr) {
+	g := cur()
+	hookAccess(g, rw, true, true)
+	release(g, syncKey{rw, subReader}, true)
+}
 
-// ChanSend is called before a send on the channel at ch (and, in a select,
-// before the select for every send case): a send happens before the receive
-// that gets its value.
-func ChanSend(ch uintptr) { release(cur(), syncKey{ch, subMain}, true) }
+// Channels. ch is the channel's pointer (the bits of the chan value); a
+// nil channel is ignored. The model and its limits are in chan.go.
 
-// ChanSendDone is called after a send completed: the k-th receive happens
-// before the (k+C)-th send on a channel of capacity C completes (for an
-// unbuffered channel, the receive happens before the send completes).
-func ChanSendDone(ch uintptr) { acquire(cur(), syncKey{ch, subReader}) }
+// ChanSend is called before a send on ch (and, in a select, before the
+// select for every send case). A send is a read of the channel: it races
+// with a close it is not ordered with.
+func ChanSend(ch uintptr) {
+	if ch == 0 {
+		return
+	}
+	g := cur()
+	hookAccess(g, ch, false, false)
+	chanStart(g, ch, true)
+}
+
+// ChanSendDone is called after a send on ch, of capacity cap(ch),
+// completed: the k-th receive happens before the (k+capacity)-th send
+// completes (for an unbuffered channel, the receive that took the value
+// happens before the send completes).
+func ChanSendDone(ch uintptr, capacity int) {
+	if ch == 0 {
+		return
+	}
+	chanDone(cur(), ch, true, capacity, true)
+}
 
 // ChanRecv is called before a receive from ch (and, in a select, before
 // the select for every receive case).
-func ChanRecv(ch uintptr) { release(cur(), syncKey{ch, subReader}, true) }
+func ChanRecv(ch uintptr) {
+	if ch == 0 {
+		return
+	}
+	chanStart(cur(), ch, false)
+}
 
-// ChanRecvDone is called after a receive from ch completed, whether it got
-// a value or the zero value of a closed channel.
-func ChanRecvDone(ch uintptr) { acquire(cur(), syncKey{ch, subMain}) }
+// ChanRecvDone is called after a receive from ch completed when it is not
+// known whether it got a value (the k-th send happens before the k-th
+// receive) or returned because ch is closed (the close happens before it).
+func ChanRecvDone(ch uintptr) {
+	if ch == 0 {
+		return
+	}
+	g := cur()
+	if chanDone(g, ch, false, 0, true) {
+		acquire(g, syncKey{ch, subClose})
+	}
+}
 
-// ChanClose is called before close(ch): closing happens before a receive
-// that returns because the channel is closed.
-func ChanClose(ch uintptr) { release(cur(), syncKey{ch, subMain}, true) }
+// ChanRecvDoneOK is ChanRecvDone with the receive's ok: true if it got a
+// value, false if it returned because ch is closed.
+func ChanRecvDoneOK(ch uintptr, ok bool) {
+	if ch == 0 {
+		return
+	}
+	g := cur()
+	if chanDone(g, ch, false, 0, ok) && !ok {
+		acquire(g, syncKey{ch, subClose})
+	}
+}
+
+// ChanCancel is called, in the case a select took, for every other case
+// of the select (in a default case, for every case): the operation the
+// case's ChanSend or ChanRecv announced did not happen.
+func ChanCancel(ch uintptr) {
+	if ch == 0 {
+		return
+	}
+	chanCancel(cur(), ch)
+}
+
+// ChanClose is called before close(ch): a write of the channel (it races
+// with sends and closes it is not ordered with), and it happens before
+// every receive that returns because ch is closed.
+func ChanClose(ch uintptr) {
+	if ch == 0 {
+		return
+	}
+	g := cur()
+	hookAccess(g, ch, true, false)
+	release(g, syncKey{ch, subClose}, true)
+}
+
+// ChanBroadcast is called before an operation after which code rt does not
+// see sends on ch (t.Reset of a time.Timer whose channel is ch): it
+// happens before every receive from ch that completes after it.
+func ChanBroadcast(ch uintptr) {
+	if ch == 0 {
+		return
+	}
+	chanBroadcast(cur(), ch)
+}
 
 // WaitGroupDone is called before Done (or Add with a negative delta) on the
 // WaitGroup at wg: it happens before the Wait it unblocks returns.
@@ -232,6 +333,17 @@ func WaitGroupDone(wg uintptr) { release(cur(), syncKey{wg, subMain}, true) }
 
 // WaitGroupWait is called after Wait on wg returns.
 func WaitGroupWait(wg uintptr) { acquire(cur(), syncKey{wg, subMain}) }
+
+// WaitGroupAdd is called before Add(delta) on the WaitGroup at wg (and
+// before Go, with delta 1): an Add with a positive delta that finds the
+// counter zero reads wg's semaphore word, as under -race (waitgroup.go).
+func WaitGroupAdd(wg uintptr, delta int) { waitGroupAdd(cur(), wg, delta) }
+
+// WaitGroupWaitStart is called before Wait on wg: a Wait that finds the
+// counter non-zero and no waiter writes wg's semaphore word (atomically:
+// see waitgroup.go), which races with an Add from zero not ordered before
+// it.
+func WaitGroupWaitStart(wg uintptr) { waitGroupWaitStart(cur(), wg) }
 
 // OnceBodyDone is called at the end of the function a sync.Once at o runs
 // (the instrumenter wraps it): the function returns before any Do returns.
@@ -242,20 +354,34 @@ func OnceDo(o uintptr) { acquire(cur(), syncKey{o, subMain}) }
 
 // CondSignal is called before Signal or Broadcast on the Cond at c: it
 // happens before the Wait it wakes returns. (Wait's unlock and relock of
-// c.L are MutexUnlock and MutexLock on the Locker.)
+// c.L are LockerUnlock and LockerLock.)
 func CondSignal(c uintptr) { release(cur(), syncKey{c, subMain}, true) }
 
 // CondWait is called after Wait on c returns.
 func CondWait(c uintptr) { acquire(cur(), syncKey{c, subMain}) }
 
-// AtomicLoad is called after an atomic load of addr: the atomic stores it
-// may have observed happen before it. Go's atomics are sequentially
-// consistent; for an atomic read-modify-write (Add, Swap, CompareAndSwap,
-// Or, And) call AtomicStore before it and AtomicLoad after it.
-func AtomicLoad(addr uintptr) { acquire(cur(), syncKey{addr, subMain}) }
+// AtomicLoad is called after an atomic load of addr: an atomic read of
+// addr (it races with plain writes, not with atomic ones), and the atomic
+// stores it may have observed happen before it. Go's atomics are
+// sequentially consistent.
+func AtomicLoad(addr uintptr) {
+	g := cur()
+	acquire(g, syncKey{addr, subMain})
+	hookAccess(g, addr, false, true)
+}
 
-// AtomicStore is called before an atomic store to addr.
-func AtomicStore(addr uintptr) { release(cur(), syncKey{addr, subMain}, true) }
+// AtomicStore is called before an atomic store to addr: an atomic write
+// of addr, released to later atomic loads.
+func AtomicStore(addr uintptr) {
+	g := cur()
+	hookAccess(g, addr, true, true)
+	release(g, syncKey{addr, subMain}, true)
+}
+
+// AtomicRMW is called before an atomic read-modify-write of addr (Add,
+// Swap, CompareAndSwap, And, Or), and Acquire(addr) after it: an atomic
+// write of addr, released to later atomic loads.
+func AtomicRMW(addr uintptr) { AtomicStore(addr) }
 
 // Goroutines.
 

@@ -94,3 +94,7 @@ func wantSomeRaces(t *testing.T, f func()) {
 		t.Errorf("races reported = %d, want at least 1", got)
 	}
 }
+
+// chanPtr returns the pointer a channel value is, as the instrumenter's
+// helpers pass it to the channel hooks.
+func chanPtr[C any](c C) uintptr { return *(*uintptr)(unsafe.Pointer(&c)) }

@@ -2,6 +2,7 @@ package rt
 
 import (
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -47,6 +48,16 @@ const (
 // concurrently; see rvc".
 const sharedReads = ^uint64(0)
 
+// epAtomic marks an epoch in shadowRec.w, shadowRec.r or readVec.clk as an
+// atomic access (sync/atomic, or a sync primitive's own word). Atomic
+// accesses never race with each other, only with plain ones, as in
+// ThreadSanitizer. A compact cell cannot say "atomic" (every bit is taken),
+// so an atomically accessed word always has a record. The mark makes a
+// marked value differ from every plain epoch, so the same-epoch fast paths
+// of Read and Write simply fail on it and take the slow path, which
+// records the plain access.
+const epAtomic = 1 << 62
+
 // accessInfo is what a report says about an access.
 type accessInfo struct {
 	goid int64
@@ -77,7 +88,8 @@ type shadowRec struct {
 }
 
 // readVec is the read vector clock of a word read concurrently. clk is read
-// without the lock by the read-shared-same-epoch fast path.
+// without the lock by the read-shared-same-epoch fast path; a clock there
+// may carry epAtomic.
 type readVec struct {
 	clk  []atomic.Uint64
 	mask []uint8
@@ -257,9 +269,18 @@ func freeRec(i uint32) {
 // wordState is a word's FastTrack state, decoded from its cell, for the
 // slow paths.
 type wordState struct {
-	w, r         epoch // r may be epoch(sharedReads)
-	wMask, rMask uint8
-	rec          uint32 // record index, 0 if the cell is compact
+	w, r             epoch // r may be epoch(sharedReads)
+	wMask, rMask     uint8
+	wAtomic, rAtomic bool   // the last write / exclusive read was atomic
+	rec              uint32 // record index, 0 if the cell is compact
+}
+
+// tag returns e with epAtomic if atomic.
+func tag(e epoch, atomic bool) uint64 {
+	if atomic {
+		return uint64(e) | epAtomic
+	}
+	return uint64(e)
 }
 
 // load decodes c. Called with the word locked.
@@ -268,7 +289,13 @@ func (s *wordState) load(c uint64) {
 	if c&cellFull != 0 {
 		s.rec = uint32(c)
 		r := recAt(s.rec)
-		s.w, s.r = epoch(r.w.Load()), epoch(r.r.Load())
+		w, rr := r.w.Load(), r.r.Load()
+		s.w, s.wAtomic = epoch(w&^epAtomic), w&epAtomic != 0
+		if rr != sharedReads {
+			s.r, s.rAtomic = epoch(rr&^epAtomic), rr&epAtomic != 0
+		} else {
+			s.r = epoch(rr)
+		}
 		s.wMask, s.rMask = r.wMask, r.rMask
 		return
 	}
@@ -285,7 +312,13 @@ func (s *wordState) load(c uint64) {
 // when s.r is shared. Called with the word locked.
 func (s *wordState) store(cell *atomic.Uint64, rv *readVec) {
 	shared := uint64(s.r) == sharedReads
-	if !shared && (s.w == 0 || s.r == 0 || s.w == s.r && s.wMask == s.rMask) {
+	if s.w == 0 {
+		s.wAtomic = false
+	}
+	if s.r == 0 || shared {
+		s.rAtomic = false
+	}
+	if !shared && !s.wAtomic && !s.rAtomic && (s.w == 0 || s.r == 0 || s.w == s.r && s.wMask == s.rMask) {
 		var c uint64
 		if s.w != 0 {
 			c = cellW | uint64(s.w)<<epochShift | uint64(s.wMask)
@@ -305,8 +338,8 @@ func (s *wordState) store(cell *atomic.Uint64, rv *readVec) {
 	r := recAt(s.rec)
 	r.wMask, r.rMask = s.wMask, s.rMask
 	r.rvc.Store(rv)
-	r.w.Store(uint64(s.w))
-	r.r.Store(uint64(s.r))
+	r.w.Store(tag(s.w, s.wAtomic))
+	r.r.Store(tag(s.r, s.rAtomic))
 	cell.Store(cellFull | uint64(s.rec))
 }
 
@@ -408,6 +441,11 @@ type race struct {
 // readSlow is the part of a read that the same-epoch checks did not settle:
 // FastTrack's read rules, with a report if a write is concurrent.
 func readSlow(g *gstate, addr uintptr, mask uint8, pc uintptr) {
+	readSlowA(g, addr, mask, pc, false)
+}
+
+// readSlowA is readSlow for a plain or an atomic read.
+func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	if goid.OnStack(g.gp, addr) {
 		return // a goroutine's own stack is never shared
 	}
@@ -427,19 +465,21 @@ func readSlow(g *gstate, addr uintptr, mask uint8, pc uintptr) {
 	if s.rec != 0 {
 		rv = recAt(s.rec).rvc.Load()
 	}
-	if s.w != 0 && s.wMask&mask != 0 && !g.vc.covers(s.w) {
+	if s.w != 0 && s.wMask&mask != 0 && !g.vc.covers(s.w) && !(atomic && s.wAtomic) {
 		rc, found = race{addr: addr, prevWrite: true, prev: getInfo(addr, true, s.w)}, true
 	}
 	switch {
 	case uint64(s.r) == sharedReads: // read shared
-		rv = rv.set(g.slot, g.vc[g.slot], mask, info)
+		rv = rv.set(g.slot, g.vc[g.slot], mask, info, atomic)
 	case s.r == 0 || g.vc.covers(s.r): // read exclusive
+		// A plain read and an atomic one in one epoch count as plain.
+		s.rAtomic = atomic && (s.r != g.ep || s.rAtomic)
 		s.r, s.rMask = g.ep, mask
 		putInfo(addr, false, g.ep, info)
 	default: // read share: two concurrent readers, epoch becomes a vector
 		prev := s.r
-		rv = (*readVec)(nil).set(prev.slot(), prev.clock(), s.rMask, getInfo(addr, false, prev))
-		rv = rv.set(g.slot, g.vc[g.slot], mask, info)
+		rv = (*readVec)(nil).set(prev.slot(), prev.clock(), s.rMask, getInfo(addr, false, prev), s.rAtomic)
+		rv = rv.set(g.slot, g.vc[g.slot], mask, info, atomic)
 		s.r, s.rMask = epoch(sharedReads), 0
 	}
 	s.store(cell, rv)
@@ -451,7 +491,7 @@ func readSlow(g *gstate, addr uintptr, mask uint8, pc uintptr) {
 
 // set records a read by slot s in the read vector rv (nil: a new one) and
 // returns the vector, which is a new one if rv had no room for s.
-func (rv *readVec) set(s uint32, clk uint64, mask uint8, info accessInfo) *readVec {
+func (rv *readVec) set(s uint32, clk uint64, mask uint8, info accessInfo, atom bool) *readVec {
 	if rv == nil || int(s) >= len(rv.clk) {
 		n := int(s) + 1
 		if rv != nil && len(rv.clk) > n {
@@ -467,12 +507,13 @@ func (rv *readVec) set(s uint32, clk uint64, mask uint8, info accessInfo) *readV
 		}
 		rv = nv
 	}
-	if rv.clk[s].Load() == clk {
+	if old := rv.clk[s].Load(); old&^epAtomic == clk {
 		rv.mask[s] |= mask
+		atom = atom && old&epAtomic != 0
 	} else {
 		rv.mask[s] = mask
 	}
-	rv.clk[s].Store(clk)
+	rv.clk[s].Store(tag(epoch(clk), atom))
 	rv.info[s] = info
 	return rv
 }
@@ -480,6 +521,11 @@ func (rv *readVec) set(s uint32, clk uint64, mask uint8, info accessInfo) *readV
 // writeSlow applies FastTrack's write rules: a write must follow the last
 // write and every read since.
 func writeSlow(g *gstate, addr uintptr, mask uint8, pc uintptr) {
+	writeSlowA(g, addr, mask, pc, false)
+}
+
+// writeSlowA is writeSlow for a plain or an atomic write.
+func writeSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	if goid.OnStack(g.gp, addr) {
 		return
 	}
@@ -495,7 +541,7 @@ func writeSlow(g *gstate, addr uintptr, mask uint8, pc uintptr) {
 	lockWord(l)
 	var s wordState
 	s.load(cell.Load())
-	if s.w != 0 && s.wMask&mask != 0 && !g.vc.covers(s.w) {
+	if s.w != 0 && s.wMask&mask != 0 && !g.vc.covers(s.w) && !(atomic && s.wAtomic) {
 		rc, found = race{addr: addr, write: true, prevWrite: true, prev: getInfo(addr, true, s.w)}, true
 	}
 	switch r := s.r; {
@@ -503,15 +549,19 @@ func writeSlow(g *gstate, addr uintptr, mask uint8, pc uintptr) {
 		if rv := recAt(s.rec).rvc.Load(); rv != nil {
 			for i := range rv.clk {
 				c := rv.clk[i].Load()
-				if !found && c != 0 && rv.mask[i]&mask != 0 && c > g.vc.get(uint32(i)) {
+				ca := c&epAtomic != 0
+				c &^= epAtomic
+				if !found && c != 0 && rv.mask[i]&mask != 0 && c > g.vc.get(uint32(i)) && !(atomic && ca) {
 					rc, found = race{addr: addr, write: true, prev: rv.info[i]}, true
 				}
 			}
 		}
 		s.r, s.rMask = 0, 0
-	case r != 0 && !found && s.rMask&mask != 0 && !g.vc.covers(r): // write exclusive, racing read
+	case r != 0 && !found && s.rMask&mask != 0 && !g.vc.covers(r) && !(atomic && s.rAtomic): // write exclusive, racing read
 		rc, found = race{addr: addr, write: true, prev: getInfo(addr, false, r)}, true
 	}
+	// A plain write and an atomic one in one epoch count as plain.
+	s.wAtomic = atomic && (s.w != g.ep || s.wAtomic)
 	s.w, s.wMask = g.ep, mask
 	putInfo(addr, true, g.ep, info)
 	s.store(cell, nil)
@@ -546,3 +596,55 @@ func armGCWatch() {
 // gcSentinel holds a pointer so that it is not a tiny allocation (tiny
 // objects share a block and their finalizers may never run).
 type gcSentinel struct{ _ *int }
+
+// hookAccess records an access that a sync hook makes on behalf of the
+// operation it describes: a channel send (read) or close (write), an atomic
+// load (atomic read) or store or read-modify-write (atomic write), a mutex's
+// own word (atomic write). The report names the caller of the hook, or the
+// caller of the instrumenter's helper that called it.
+func hookAccess(g *gstate, addr uintptr, write, atomic bool) {
+	if addr == 0 {
+		return
+	}
+	c := g.cell(addr).Load()
+	if writtenNow(g, c) || atomic && c&cellFull != 0 && recAt(uint32(c)).w.Load() == uint64(g.ep)|epAtomic {
+		return // this epoch's write covers any access of the goroutine
+	}
+	if !write && (readNow(g, c) || atomic && c&cellFull != 0 && readAtomicNow(g, uint32(c))) {
+		return
+	}
+	mask := uint8(1) << (addr & 7)
+	if write {
+		writeSlowA(g, addr, mask, hookPC(), atomic)
+	} else {
+		readSlowA(g, addr, mask, hookPC(), atomic)
+	}
+}
+
+// readAtomicNow reports whether g made an atomic read of the word with
+// record i in its current epoch.
+func readAtomicNow(g *gstate, i uint32) bool {
+	r := recAt(i)
+	switch rr := r.r.Load(); rr {
+	case uint64(g.ep) | epAtomic:
+		return true
+	case sharedReads:
+		rv := r.rvc.Load()
+		return rv != nil && int(g.slot) < len(rv.clk) && rv.clk[g.slot].Load() == g.ep.clock()|epAtomic
+	}
+	return false
+}
+
+// hookPC returns the pc an access made by a hook is reported at: the
+// exported hook's caller, or, when that is one of the instrumenter's
+// generated helpers (named __rt_...), the helper's caller.
+func hookPC() uintptr {
+	var pcs [2]uintptr
+	n := runtime.Callers(4, pcs[:])
+	if n == 2 {
+		if f := runtime.FuncForPC(pcs[0] - 1); f != nil && strings.Contains(f.Name(), ".__rt_") {
+			return pcs[1]
+		}
+	}
+	return pcs[0]
+}

@@ -93,14 +93,14 @@ func TestRWMutex(t *testing.T) {
 
 func TestChanUnbuffered(t *testing.T) {
 	ch := make(chan int)
-	c := addr(&ch)
+	c := chanPtr(ch)
 	x := heapWord()
 	wantRaces(t, 0, func() {
 		w := spawn(func() {
 			Write(x)
 			ChanSend(c)
 			ch <- 1
-			ChanSendDone(c)
+			ChanSendDone(c, 0)
 		})
 		ChanRecv(c)
 		<-ch
@@ -114,7 +114,7 @@ func TestChanUnbuffered(t *testing.T) {
 		w := spawn(func() {
 			ChanSend(c)
 			ch <- 1
-			ChanSendDone(c)
+			ChanSendDone(c, 0)
 			Write(y)
 		})
 		Write(y)
@@ -128,7 +128,7 @@ func TestChanUnbuffered(t *testing.T) {
 		w := spawn(func() {
 			ChanSend(c)
 			ch <- 1
-			ChanSendDone(c)
+			ChanSendDone(c, 0)
 			Write(z) // after the send: not ordered with the receiver's write
 		})
 		ChanRecv(c)
@@ -142,7 +142,7 @@ func TestChanUnbuffered(t *testing.T) {
 func TestChanBuffered(t *testing.T) {
 	const capacity = 3
 	ch := make(chan int, capacity)
-	c := addr(&ch)
+	c := chanPtr(ch)
 	xs := make([]uintptr, 10)
 	for i := range xs {
 		xs[i] = heapWord()
@@ -154,7 +154,7 @@ func TestChanBuffered(t *testing.T) {
 				Write(xs[i])
 				ChanSend(c)
 				ch <- i
-				ChanSendDone(c)
+				ChanSendDone(c, capacity)
 			}
 		})
 		for range xs {
@@ -168,13 +168,13 @@ func TestChanBuffered(t *testing.T) {
 	// A buffered channel as a semaphore: the k-th receive happens before
 	// the (k+C)-th send completes.
 	sem := make(chan struct{}, 1)
-	s := addr(&sem)
+	s := chanPtr(sem)
 	x := heapWord()
 	wantRaces(t, 0, func() {
 		each(func(int) {
 			ChanSend(s)
 			sem <- struct{}{}
-			ChanSendDone(s)
+			ChanSendDone(s, 1)
 			Write(x)
 			ChanRecv(s)
 			<-sem
@@ -187,7 +187,7 @@ func TestChanBuffered(t *testing.T) {
 		w := spawn(func() {
 			ChanSend(c)
 			ch <- 0
-			ChanSendDone(c)
+			ChanSendDone(c, capacity)
 			Write(y)
 		})
 		w()
@@ -200,7 +200,7 @@ func TestChanBuffered(t *testing.T) {
 
 func TestChanClose(t *testing.T) {
 	ch := make(chan int)
-	c := addr(&ch)
+	c := chanPtr(ch)
 	x := heapWord()
 	wantRaces(t, 0, func() {
 		w := spawn(func() {
@@ -220,7 +220,7 @@ func TestChanClose(t *testing.T) {
 	y := heapWord()
 	wantRaces(t, 1, func() {
 		ch := make(chan int)
-		c := addr(&ch)
+		c := chanPtr(ch)
 		w := spawn(func() {
 			ChanClose(c)
 			close(ch)
@@ -236,14 +236,14 @@ func TestChanClose(t *testing.T) {
 
 func TestSelect(t *testing.T) {
 	a, b := make(chan int), make(chan int)
-	ca, cb := addr(&a), addr(&b)
+	ca, cb := chanPtr(a), chanPtr(b)
 	x := heapWord()
 	wantRaces(t, 0, func() {
 		w := spawn(func() {
 			Write(x)
 			ChanSend(cb)
 			b <- 1
-			ChanSendDone(cb)
+			ChanSendDone(cb, 0)
 		})
 		// Before a select: the pre-operation hook of every case.
 		ChanRecv(ca)
@@ -251,8 +251,10 @@ func TestSelect(t *testing.T) {
 		select {
 		case <-a:
 			ChanRecvDone(ca)
+			ChanCancel(cb)
 		case <-b:
 			ChanRecvDone(cb)
+			ChanCancel(ca)
 		}
 		Read(x)
 		w()

@@ -11,7 +11,8 @@ type syncKey struct {
 
 const (
 	subMain   = iota
-	subReader // RWMutex readers; channel receive side
+	subReader // RWMutex readers
+	subClose  // a channel's close
 )
 
 // A syncVar is the clock released on one sync object: the join of base and

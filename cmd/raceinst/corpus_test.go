@@ -20,11 +20,14 @@ import (
 
 // wantRaceAtLeast is the pinned number of TestRace* tests in which a race
 // is found (Go's ThreadSanitizer: 232 of 233). Raise it when the score
-// rises; a drop is a regression. Measured 202 to 205 of 233 on a loaded
-// 2-core machine: a few channel tests (ChanSendSend, ChanSendLen,
-// SelectReadWriteSync, ChanItselfRecv, NestedArrayCopy) depend on the
-// goroutines' interleaving, hence the margin.
-const wantRaceAtLeast = 199
+// rises; a drop is a regression. Measured 218 of 233 on a loaded 2-core
+// machine with rt's channel pairing, atomic accesses and the mutex and
+// WaitGroup words (216 before the WaitGroup words); a few tests
+// (ChanSendSend, ChanSendLen, SelectReadWriteSync, ChanItselfRecv,
+// NestedArrayCopy, ChanWrongSend, ChanCloseClose) depend on the
+// goroutines' interleaving or on the tests run before them, hence the
+// margin.
+const wantRaceAtLeast = 214
 
 // knownFalsePositives are the TestNoRace* tests in which a race is
 // reported today, each with the reason. Any other is a regression; a
@@ -36,21 +39,9 @@ var knownFalsePositives = map[string]string{
 
 // missReasons explains the known misses, for the score table.
 var missReasons = map[string]string{
-	"TestRaceAtomicStoreLoad":     "atomic operations are not accesses in rt's shadow memory, so a plain access cannot race with one",
-	"TestRaceAtomicLoadStore":     "atomic operations are not accesses in rt's shadow memory",
-	"TestRaceAtomicAddLoad":       "atomic operations are not accesses in rt's shadow memory",
-	"TestRaceAtomicAddStore":      "atomic operations are not accesses in rt's shadow memory",
-	"TestRaceChanAsyncRev":        "channel model: a send's completion acquires every receive begun (no capacity, no k-th/k+C-th pairing)",
-	"TestRaceChanSem":             "channel model: no capacity, so a buffered send is ordered after earlier receives",
-	"TestRaceForTest":             "channel model: the receiver's next ChanRecv (merged release) is acquired by the previous send's completion",
-	"TestRaceForIncr":             "channel model: as TestRaceForTest",
-	"TestRaceChanCloseClose":      "channel model: the failing close still release-merges before it panics, ordering the two closers",
-	"TestRaceChanWrongSend":       "channel model: merged release/acquire on the channel orders the two senders",
-	"TestRaceChanWrongClose":      "channel model: merged release/acquire on the channel orders the sender and the closer",
-	"TestRaceChanSendClose":       "channel model: close and send both release-merge and acquire the same object",
-	"TestRaceChanSendSelectClose": "channel model: as TestRaceChanSendClose",
-	"TestRaceChanCloseSend":       "channel model: as TestRaceChanSendClose",
-	"TestRaceChanRecvLen":         "channel model / interleaving under GOMAXPROCS=1",
+	"TestRaceChanCloseClose":      "found when run alone (the close/close write race, and v1/v2); missed in some full-corpus runs, after the tests before it (cause not established)",
+	"TestRaceChanWrongSend":       "found when run alone (the receive acquires only the first send); missed in some full-corpus runs, after the tests before it (cause not established)",
+	"TestRaceChanRecvLen":         "missed with the old and the new channel model; the race on v does not involve a channel edge (cause not established)",
 	"TestRaceChanSendLen":         "interleaving: found in some runs, not others",
 	"TestRaceChanSendSend":        "interleaving: found in some runs, not others",
 	"TestRaceSelectReadWriteSync": "interleaving: found in some runs, not others",
@@ -65,8 +56,6 @@ var missReasons = map[string]string{
 	"TestRaceReflectRW":           "reflect's writes happen in std, not instrumented",
 	"TestRaceReflectWW":           "reflect's writes happen in std, not instrumented",
 	"TestRaceReflectCopyWW":       "reflect.Copy happens in std, not instrumented",
-	"TestRaceMutexOverwrite":      "the write of the Mutex value is hooked, but Lock's own access of it is in sync, not instrumented",
-	"TestRaceWaitGroupWrongAdd":   "WaitGroup's counter accesses are in sync, not instrumented",
 	"TestRaceWaitGroupReuse":      "WaitGroup's own reuse check panics and ends the test binary (timing)",
 }
 
