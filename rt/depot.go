@@ -2,79 +2,76 @@ package rt
 
 import "sync"
 
-// stackDepot interns call stacks (slices of pcs) so that shadow memory can
-// refer to a stack by a 32-bit id. Id 0 is the empty stack. Stacks are only
-// added, never removed: a program has a bounded number of distinct stacks.
+// stackDepot interns call stacks (sequences of pcs, outermost first) so
+// that shadow memory can refer to a stack by a 32-bit id. Id 0 is the empty
+// stack. A stack is stored as a trie node: its innermost pc and the id of
+// the stack without it, so a stack one frame deeper than a known one costs
+// one node, and a recursion N frames deep costs N nodes, not N²/2 pcs. Nodes
+// are only added, never removed: a program has a bounded number of distinct
+// call paths.
 type stackDepot struct {
-	mu     sync.Mutex
-	byHash map[uint64][]uint32
-	stacks [][]uintptr
+	mu    sync.Mutex
+	index map[stackNode]uint32
+	nodes []stackNode // nodes[id-1] is the node of stack id
 }
 
-var stacks = stackDepot{stacks: [][]uintptr{nil}}
-
-func hashPCs(pcs []uintptr, extra uintptr) uint64 {
-	h := uint64(14695981039346656037)
-	for _, pc := range pcs {
-		h = (h ^ uint64(pc)) * 1099511628211
-	}
-	return (h ^ uint64(extra)) * 1099511628211
+type stackNode struct {
+	parent uint32
+	pc     uintptr
 }
 
-// intern returns the id of pcs.
-func (d *stackDepot) intern(pcs []uintptr) uint32 {
+var stacks stackDepot
+
+// extend returns the id of the stack id followed by pcs, and appends the id
+// of each intermediate stack to ids (one per pc) if ids is not nil.
+func (d *stackDepot) extend(id uint32, pcs []uintptr, ids *[]uint32) uint32 {
 	if len(pcs) == 0 {
-		return 0
+		return id
 	}
-	return d.internWith(pcs, 0)
-}
-
-// internWith returns the id of pcs followed by top (if top != 0).
-func (d *stackDepot) internWith(pcs []uintptr, top uintptr) uint32 {
-	h := hashPCs(pcs, top)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for _, id := range d.byHash[h] {
-		if equalStack(d.stacks[id], pcs, top) {
-			return id
+	if d.index == nil {
+		d.index = make(map[stackNode]uint32)
+	}
+	for _, pc := range pcs {
+		n := stackNode{id, pc}
+		next, ok := d.index[n]
+		if !ok {
+			d.nodes = append(d.nodes, n)
+			next = uint32(len(d.nodes))
+			d.index[n] = next
+		}
+		id = next
+		if ids != nil {
+			*ids = append(*ids, id)
 		}
 	}
-	s := make([]uintptr, len(pcs), len(pcs)+1)
-	copy(s, pcs)
-	if top != 0 {
-		s = append(s, top)
-	}
-	id := uint32(len(d.stacks))
-	d.stacks = append(d.stacks, s)
-	if d.byHash == nil {
-		d.byHash = make(map[uint64][]uint32)
-	}
-	d.byHash[h] = append(d.byHash[h], id)
 	return id
 }
 
-func equalStack(s, pcs []uintptr, top uintptr) bool {
-	n := len(pcs)
-	if top != 0 {
-		n++
+// intern returns the id of pcs.
+func (d *stackDepot) intern(pcs []uintptr) uint32 { return d.extend(0, pcs, nil) }
+
+// internWith returns the id of the stack id followed by top (if top != 0).
+func (d *stackDepot) internWith(id uint32, top uintptr) uint32 {
+	if top == 0 {
+		return id
 	}
-	if len(s) != n {
-		return false
-	}
-	for i, pc := range pcs {
-		if s[i] != pc {
-			return false
-		}
-	}
-	return top == 0 || s[n-1] == top
+	return d.extend(id, []uintptr{top}, nil)
 }
 
 // get returns the stack with id, outermost frame first.
 func (d *stackDepot) get(id uint32) []uintptr {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if int(id) < len(d.stacks) {
-		return d.stacks[id]
+	var pcs []uintptr
+	for id != 0 && int(id) <= len(d.nodes) {
+		n := d.nodes[id-1]
+		pcs = append(pcs, n.pc)
+		id = n.parent
 	}
-	return nil
+	for i, j := 0, len(pcs)-1; i < j; i, j = i+1, j-1 {
+		pcs[i], pcs[j] = pcs[j], pcs[i]
+	}
+	return pcs
 }

@@ -102,10 +102,12 @@
 // was overwritten, the report names the goroutine in the slot and says
 // "[failed to restore the stack]", as TSan does when its history runs out.
 //
-// The fast path of Read and Write is one function each with one call (to
-// getg assembly): a direct-mapped cache from runtime.g to the goroutine's
-// state (checked against the goroutine id, since a g is reused), the
-// goroutine's last shadow page, one atomic load and a compare. Shadow pages
+// The fast path of Read and Write is a direct-mapped cache from runtime.g to
+// the goroutine's state (checked against the goroutine id, since a g is
+// reused), the goroutine's last shadow page, one atomic load and a compare.
+// On amd64 it is assembly (access_amd64.s) that reads runtime.g from TLS
+// itself, so an access costs the instrumented code one call; elsewhere (and
+// with -tags purego) it is Go that calls getg assembly. Shadow pages
 // (4 KiB of memory each, pointer-free) are found through a lock-free
 // open-addressing directory; there is no global lock on the access path.
 //

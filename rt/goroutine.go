@@ -37,6 +37,7 @@ type gstate struct {
 	frozenOK bool
 
 	frames   []uintptr // shadow call stack: call-site pcs from FuncEnter, outermost first
+	frameIDs []uint32  // depot ids of frames[:1], frames[:2], ...: a prefix of them, kept as frames change
 	stkID    uint32    // depot id of frames, valid if stkValid
 	stkValid bool
 }
@@ -79,7 +80,14 @@ func migrateSlot(g *gstate) {
 // stack returns the depot id of g's shadow call stack.
 func (g *gstate) stack() uint32 {
 	if !g.stkValid {
-		g.stkID = stacks.intern(g.frames)
+		// Only the frames entered since the ids were last taken are new
+		// (FuncExit drops the id of the frame it pops).
+		n := len(g.frameIDs)
+		id := uint32(0)
+		if n > 0 {
+			id = g.frameIDs[n-1]
+		}
+		g.stkID = stacks.extend(id, g.frames[n:], &g.frameIDs)
 		g.stkValid = true
 	}
 	return g.stkID

@@ -153,6 +153,9 @@ func FuncExit() {
 	g := cur()
 	if n := len(g.frames); n > 0 {
 		g.frames = g.frames[:n-1]
+		if len(g.frameIDs) == n {
+			g.frameIDs = g.frameIDs[:n-1]
+		}
 		g.stkValid = false
 	}
 }
@@ -400,7 +403,7 @@ func Go() Token {
 	st.parent = g.id
 	var buf [1]uintptr
 	runtime.Callers(2, buf[:]) // the go statement
-	st.stack = stacks.internWith(g.frames, buf[0])
+	st.stack = stacks.internWith(g.stack(), buf[0])
 	g.tick()
 	return Token{st}
 }
