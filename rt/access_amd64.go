@@ -9,13 +9,15 @@ import "github.com/raceinst/raceinst/rt/internal/goid"
 // for two calls, two frames and the ABI switch around the inner call on
 // every access; here the instrumented code's one call reads runtime.g from
 // TLS itself. The checks and their order are those of access_generic.go;
-// whatever they do not settle jumps to readAt or writeAt, in Go.
+// whatever they do not settle goes on in readAt or writeAt, in Go, with the
+// return address as the access's pc: finding it with runtime.Callers would
+// cost the slow path (every first access to a word after a synchronisation)
+// more than all the rest of it.
 
 // accessFrames is the number of frames between readAt or writeAt and the
-// instrumented access: the assembly jumps to them, leaving no frame of its
-// own (the ABI wrapper it enters them through is not a frame to
-// runtime.Callers).
-const accessFrames = 1
+// instrumented access when they are called with pc 0, which the assembly
+// never does (it passes its return address): only for the record.
+const accessFrames = 2
 
 // fastG and goidOff are goid's fast-path switch and runtime.g's goid
 // offset, copied where the assembly can load them. Until package
@@ -41,3 +43,14 @@ func Read(addr uintptr)
 //
 //go:noescape
 func Write(addr uintptr)
+
+// FuncEnter records entry to an instrumented function. pc is the return
+// address of that function, i.e. its call site in the caller (what
+// runtime/race's racefuncenter receives); with 0 the assembly reads it from
+// the function's frame (its frame pointer is BP on entry: an instrumented
+// function has a frame, and its deferred FuncExit keeps it from being
+// inlined), where runtime.Callers would cost more than the rest of the hook.
+// Every FuncEnter must be paired with a FuncExit on the same goroutine.
+//
+//go:noescape
+func FuncEnter(pc uintptr)

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "go_asm.h"
+#include "funcdata.h"
 #include "textflag.h"
 
 // The same-epoch fast paths of Read and Write (see access_amd64.go and the
@@ -80,7 +81,8 @@ rshared:
 	JNE	rslow
 	RET // read shared same epoch
 rslow:
-	JMP	·readAt(SB)
+	MOVQ	0(SP), BX // the instrumented access's return address
+	JMP	readSlowCall<>(SB)
 
 // func Write(addr uintptr)
 TEXT ·Write(SB), NOSPLIT|NOFRAME, $0-8
@@ -100,4 +102,32 @@ wfull:
 	JNE	wslow
 	RET // write same epoch, the word's record
 wslow:
-	JMP	·writeAt(SB)
+	MOVQ	0(SP), BX
+	JMP	writeSlowCall<>(SB)
+
+// readSlowCall and writeSlowCall call readAt and writeAt with AX = addr and
+// BX = pc, in a frame of their own (Read and Write have none to spare: the
+// caller reserved 8 bytes of arguments), and return to Read's caller.
+TEXT readSlowCall<>(SB), NOSPLIT, $16-0
+	NO_LOCAL_POINTERS // addr and pc are uintptrs
+	MOVQ	AX, 0(SP)
+	MOVQ	BX, 8(SP)
+	CALL	·readAt(SB)
+	RET
+
+TEXT writeSlowCall<>(SB), NOSPLIT, $16-0
+	NO_LOCAL_POINTERS
+	MOVQ	AX, 0(SP)
+	MOVQ	BX, 8(SP)
+	CALL	·writeAt(SB)
+	RET
+
+// func FuncEnter(pc uintptr)
+TEXT ·FuncEnter(SB), NOSPLIT|NOFRAME, $0-8
+	MOVQ	pc+0(FP), AX
+	TESTQ	AX, AX
+	JNE	known
+	MOVQ	8(BP), AX // the instrumented function's return address
+	MOVQ	AX, pc+0(FP)
+known:
+	JMP	·funcEnter(SB)

@@ -2,7 +2,11 @@
 
 package rt
 
-import "github.com/raceinst/raceinst/rt/internal/goid"
+import (
+	"runtime"
+
+	"github.com/raceinst/raceinst/rt/internal/goid"
+)
 
 // Read and Write in Go, for the architectures without access_GOARCH.s. The
 // assembly versions do the same checks in the same order.
@@ -36,7 +40,7 @@ func Read(addr uintptr) {
 			}
 		}
 	}
-	readAt(addr)
+	readAt(addr, 0)
 }
 
 // Write records a write of the byte at addr. It reports a race if the last
@@ -52,5 +56,18 @@ func Write(addr uintptr) {
 			return
 		}
 	}
-	writeAt(addr)
+	writeAt(addr, 0)
+}
+
+// FuncEnter records entry to an instrumented function. pc is the return
+// address of that function, i.e. its call site in the caller (what
+// runtime/race's racefuncenter receives); 0 makes rt find it, slowly.
+// Every FuncEnter must be paired with a FuncExit on the same goroutine.
+func FuncEnter(pc uintptr) {
+	if pc == 0 {
+		var buf [1]uintptr
+		runtime.Callers(3, buf[:])
+		pc = buf[0]
+	}
+	funcEnter(pc)
 }

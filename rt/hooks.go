@@ -24,27 +24,35 @@ func readFullFast(g *gstate, i uint32) bool {
 	return false
 }
 
-// readAt is Read's slow path, out of line so that Read stays small.
+// readAt is Read's slow path, out of line so that Read stays small. pc is
+// the instrumented access (the assembly passes its return address), or 0
+// to find it with runtime.Callers, which costs far more than the rest.
 //
 //go:noinline
-func readAt(addr uintptr) {
+func readAt(addr, pc uintptr) {
 	g := cur()
 	c := g.cell(addr).Load()
 	if c&^(cellW|cellMask) == g.cr || c&cellFull != 0 && readFullFast(g, uint32(c)) {
 		return
 	}
-	readSlow(g, addr, 1<<(addr&7), callerPC(2+accessFrames))
+	if pc == 0 {
+		pc = callerPC(2 + accessFrames)
+	}
+	readSlow(g, addr, 1<<(addr&7), pc)
 }
 
-// writeAt is Write's slow path.
+// writeAt is Write's slow path; pc as for readAt.
 //
 //go:noinline
-func writeAt(addr uintptr) {
+func writeAt(addr, pc uintptr) {
 	g := cur()
 	if writtenNow(g, g.cell(addr).Load()) {
 		return
 	}
-	writeSlow(g, addr, 1<<(addr&7), callerPC(2+accessFrames))
+	if pc == 0 {
+		pc = callerPC(2 + accessFrames)
+	}
+	writeSlow(g, addr, 1<<(addr&7), pc)
 }
 
 // writtenNow reports whether cell value c says g wrote the word in its
@@ -133,16 +141,9 @@ func callerPC(skip int) uintptr {
 
 // Call stacks, for reports.
 
-// FuncEnter records entry to an instrumented function. pc is the return
-// address of that function, i.e. its call site in the caller (what
-// runtime/race's racefuncenter receives); 0 makes rt find it, slowly.
-// Every FuncEnter must be paired with a FuncExit on the same goroutine.
-func FuncEnter(pc uintptr) {
-	if pc == 0 {
-		var buf [1]uintptr
-		runtime.Callers(3, buf[:])
-		pc = buf[0]
-	}
+// funcEnter is FuncEnter (access_amd64.s, access_generic.go) once pc is
+// known.
+func funcEnter(pc uintptr) {
 	g := cur()
 	g.frames = append(g.frames, pc)
 	g.stkValid = false
