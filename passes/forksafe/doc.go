@@ -83,14 +83,14 @@
 //
 // forksafe exports a *Summary fact on each exported function with
 // directives or that is a trivial leaf, repeating norace's directives (an
-// analyzer can import only its own facts); for each //go:nosplit function
-// with a body it also records what its body reaches (at most one finding per
-// class), so a child calling a nosplit function in another package that
-// calls fmt is reported with the chain. A *Links package fact carries the
-// functions a package provides by //go:linkname (either form), which is how
-// body-less declarations are judged by their implementation. SSA is built
-// only in packages with child contexts or //go:nosplit bodies to summarise,
-// through norace's shared Result.SSA.
+// analyzer can import only its own facts); for each exported or linknamed
+// //go:nosplit function with a body it also records what its body reaches
+// (at most one finding per class), so a child calling a nosplit function in
+// another package that calls fmt is reported with the chain. A *Links
+// package fact carries the functions a package provides by //go:linkname
+// (either form), which is how body-less declarations are judged by their
+// implementation. SSA is built only in packages with child contexts or such
+// //go:nosplit bodies to summarise, through norace's shared Result.SSA.
 //
 // # Suppressing a finding
 //

@@ -138,7 +138,8 @@ func run(pass *analysis.Pass) (any, error) {
 			}
 			c.decls[obj] = fd
 			s := &Summary{}
-			if dir := nr.Directives[obj]; dir != nil {
+			dir := nr.Directives[obj]
+			if dir != nil {
 				s.Norace, s.Nosplit, s.NoBody = dir.Norace, dir.Nosplit, dir.NoBody
 				s.AsmFound, s.AsmSplit, s.Linkname = dir.AsmFound, dir.AsmSplit, dir.Linkname
 			}
@@ -146,7 +147,10 @@ func run(pass *analysis.Pass) (any, error) {
 			if fd.Body == nil || trusted || fd.Type.TypeParams != nil {
 				continue
 			}
-			if s.Nosplit {
+			// Findings travel only in facts, which only exported and
+			// linknamed functions have (below): summarising any other
+			// //go:nosplit function would build SSA for nothing.
+			if s.Nosplit && (obj.Exported() || dir != nil && dir.Linknamed) {
 				nosplit = append(nosplit, obj)
 			}
 			if (obj.Exported() || s.Linkname != "" || s.Nosplit) && c.isLeaf(obj) {

@@ -164,7 +164,66 @@ func isRawCallFunc(fn *types.Func) bool {
 
 func hasTarget(fn *types.Func, linkname string, targets []string) bool {
 	for _, t := range targets {
-		if FuncName(fn) == t || linkname == t {
+		// Compare the name before building FuncName: this runs for every
+		// call of a package that may fork.
+		if linkname == t || strings.HasSuffix(t, "."+fn.Name()) && FuncName(fn) == t {
+			return true
+		}
+	}
+	return false
+}
+
+// mayFork reports whether any declaration of the package can fork or open
+// a before-fork window by the recognizers above, that is, whether
+// forkCallers has anything to find. Each recognizer names what a package
+// must see to use it:
+//
+//   - rawCallFuncs and forkFuncs are functions of rawCallPkgs and of
+//     forkFuncs' packages: the package is one of them, or imports one whose
+//     function it can name (an exported one). A local body-less declaration
+//     linknamed to one of them is not recognised as one (isRawCallFunc and
+//     isForkFunc match the callee's package), so it needs no case here.
+//   - beforeForkTargets are functions of their packages, or a local
+//     declaration whose //go:linkname names one of them.
+//   - forkTrampolines are assembly functions passed by address: lower-case,
+//     so declared in the package itself.
+//   - a call of a whole-function context that forks needs a fork above.
+//
+// A package for which mayFork is false has no raw-fork or before-fork
+// context, and its SSA is not built for them.
+func mayFork(pkg *types.Package, res *Result) bool {
+	imports := make(map[string]bool, len(pkg.Imports()))
+	for _, p := range pkg.Imports() {
+		imports[p.Path()] = true
+	}
+	sees := func(path, name string) bool {
+		return pkg.Path() == path || token.IsExported(name) && imports[path]
+	}
+	for _, p := range rawCallPkgs {
+		for _, n := range rawCallFuncs {
+			if sees(p, n) {
+				return true
+			}
+		}
+	}
+	for _, f := range forkFuncs {
+		if sees(f.pkg, f.name) {
+			return true
+		}
+	}
+	for _, t := range beforeForkTargets {
+		i := strings.LastIndexByte(t, '.')
+		if sees(t[:i], t[i+1:]) {
+			return true
+		}
+	}
+	for obj, d := range res.Directives {
+		if d.Linkname != "" && hasTarget(obj, d.Linkname, beforeForkTargets) {
+			return true
+		}
+	}
+	for _, t := range forkTrampolines {
+		if pkg.Scope().Lookup(t) != nil {
 			return true
 		}
 	}
@@ -173,8 +232,7 @@ func hasTarget(fn *types.Func, linkname string, targets []string) bool {
 
 // astForkCall reports whether call forks: a raw call with a fork trap,
 // a fork function, or a libc fork trampoline passed by address.
-func astForkCall(info *types.Info, call *ast.CallExpr, tv trapValues) bool {
-	fn := calleeFunc(info, call)
+func astForkCall(info *types.Info, call *ast.CallExpr, fn *types.Func, tv trapValues) bool {
 	if fn == nil {
 		return false
 	}
@@ -221,8 +279,8 @@ func isTrampolineName(name string) bool {
 	return false
 }
 
-// forkCallers is the cheap AST pass that decides whether a package needs
-// SSA at all: it returns the declarations that fork (directly, or by calling
+// forkCallers is the AST pass, run only in packages that mayFork, that
+// decides whether a package needs SSA for forks at all: it returns the declarations that fork (directly, or by calling
 // a whole-function context that forks) and those that open a before-fork
 // window.
 func forkCallers(pass *analysis.Pass, res *Result, s *scanned, tv trapValues) (forks, windows map[*ast.FuncDecl]bool) {
@@ -238,14 +296,19 @@ func forkCallers(pass *analysis.Pass, res *Result, s *scanned, tv trapValues) (f
 			if !ok {
 				return true
 			}
-			if astForkCall(pass.TypesInfo, call, tv) {
+			fn := calleeFunc(pass.TypesInfo, call)
+			if astForkCall(pass.TypesInfo, call, fn, tv) {
 				forks[fd] = true
 			}
-			if fn := calleeFunc(pass.TypesInfo, call); fn != nil {
+			if fn != nil {
 				if d := res.Directives[fn]; d != nil && hasTarget(fn, d.Linkname, beforeForkTargets) || hasTarget(fn, "", beforeForkTargets) {
 					windows[fd] = true
 				}
-				calls[fd] = append(calls[fd], fn)
+				// Only calls of whole-function contexts of this package
+				// can carry a fork to the caller (the loop below).
+				if s.decls[fn] != nil && isWholeChild(res, fn) {
+					calls[fd] = append(calls[fd], fn)
+				}
 			}
 			return true
 		})
@@ -340,6 +403,10 @@ func (r *Result) SSA() *ssa.Package {
 // windows, and marks whole-function contexts that fork inside as Forking.
 func findRawForks(pass *analysis.Pass, res *Result, s *scanned) {
 	res.ssa = &ssaState{pass: pass}
+	if !mayFork(pass.Pkg, res) {
+		return
+	}
+	res.forkScan = true
 	tv := lookupTraps(pass.Pkg)
 	forks, windows := forkCallers(pass, res, s, tv)
 	for _, c := range res.Contexts {

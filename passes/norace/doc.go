@@ -44,6 +44,12 @@
 //   - functions named with the -child flag (pkg/path.Func or
 //     pkg/path.Type.Method, comma-separated).
 //
+// Only a package that can name one of the recognised calls (one that is or
+// imports syscall or golang.org/x/sys/unix, declares a libc fork
+// trampoline, or declares or linknames a before-fork function: mayFork in
+// contexts.go) is searched for raw forks; no other package pays for that
+// walk or for SSA.
+//
 // # Result and facts, for instrument/ and forksafe
 //
 // The Result (*Result) lists the package's child contexts and answers which

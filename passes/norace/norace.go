@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
-	"golang.org/x/tools/go/analysis/passes/inspect"
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -19,7 +18,6 @@ var Analyzer = &analysis.Analyzer{
 	Name:             "norace",
 	Doc:              "check //go:norace-class directives and find fork-child code that must not be race-instrumented",
 	URL:              "https://pkg.go.dev/github.com/raceinst/raceinst/passes/norace",
-	Requires:         []*analysis.Analyzer{inspect.Analyzer},
 	Run:              run,
 	RunDespiteErrors: true,
 	ResultType:       reflect.TypeFor[*Result](),
@@ -241,6 +239,9 @@ type Result struct {
 
 	ssa  *ssaState
 	pass *analysis.Pass
+	// forkScan is set when the package may fork (mayFork) and its
+	// functions were searched for fork calls.
+	forkScan bool
 }
 
 // SkipFunc reports whether a declared function must not be instrumented.

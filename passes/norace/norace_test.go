@@ -54,3 +54,40 @@ func TestAnalyze(t *testing.T) {
 		}
 	}
 }
+
+// TestNoForkSkipped checks that a package that cannot fork (it imports
+// neither syscall nor golang.org/x/sys/unix) is not searched for fork calls
+// and gets no SSA, while one that forks is and does, with the same facts
+// as before the skip existed.
+func TestNoForkSkipped(t *testing.T) {
+	for _, tc := range []struct {
+		pkg            string
+		scanned, built bool
+		contexts       int
+	}{
+		{"nofork", false, false, 0},
+		{"forks", true, true, 7},
+	} {
+		t.Run(tc.pkg, func(t *testing.T) {
+			res := analysistest.Run(t, analysistest.TestData(), norace.Analyzer, tc.pkg)[0].Result.(*norace.Result)
+			if got := norace.ForkScanned(res); got != tc.scanned {
+				t.Errorf("searched for fork calls: %v, want %v", got, tc.scanned)
+			}
+			if got := norace.SSABuilt(res); got != tc.built {
+				t.Errorf("SSA built: %v, want %v", got, tc.built)
+			}
+			if len(res.Contexts) != tc.contexts {
+				t.Errorf("%d contexts, want %d: %v", len(res.Contexts), tc.contexts, res.Contexts)
+			}
+		})
+	}
+	// The skip keeps what norace knows of the package: its directives.
+	res := analysistest.Run(t, analysistest.TestData(), norace.Analyzer, "nofork")[0].Result.(*norace.Result)
+	var norace_ []string
+	for fn, why := range res.NoInstrument {
+		norace_ = append(norace_, fn.Name()+": "+why)
+	}
+	if diff := cmp.Diff([]string{"quiet: //go:norace"}, norace_); diff != "" {
+		t.Errorf("NoInstrument (-want +got):\n%s", diff)
+	}
+}
