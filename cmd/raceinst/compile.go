@@ -52,9 +52,20 @@ var notRewritten = map[string]bool{
 // leaves the package uninstrumented, never the build broken.
 func compile(cfg *config, tool string, args []string) int {
 	pkg := compiledPackage(args)
-	if why := skipReason(cfg, args, pkg); why != "" {
+	args, salt, err := takeSalt(args)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "raceinst: %s: %v\n", pkg, err)
+		return 2
+	}
+	why := skipReason(cfg, args, pkg)
+	if why == "" && cfg.PerPackage && salt != cfg.Salt {
+		// Selected, but its cache key lacks this build's mark (salt.go):
+		// an instrumented object must not be stored under it.
+		why = "unmarked"
+	}
+	if why != "" {
 		logAction("compile %s skip %s", pkg, why)
-		return runTool(tool, args)
+		return runCompiler(tool, args)
 	}
 	first := len(args)
 	for first > 0 && strings.HasSuffix(args[first-1], ".go") && !strings.HasPrefix(args[first-1], "-") {
@@ -66,7 +77,7 @@ func compile(cfg *config, tool string, args []string) int {
 	case errors.As(err, &tcErr):
 		// The compiler's own errors, with the user's positions, are the
 		// right report; if it accepts what go/types did not, say so.
-		out, code := runToolCaptured(tool, args)
+		out, code := runToolCaptured(tool, compilerArgs(args))
 		os.Stdout.Write(out)
 		if code == 0 {
 			warnf("%s: not instrumented: %v", pkg, err)
@@ -76,22 +87,42 @@ func compile(cfg *config, tool string, args []string) int {
 	case err != nil:
 		warnf("%s: not instrumented: %v", pkg, err)
 		logAction("compile %s failed", pkg)
-		return runTool(tool, args)
+		return runCompiler(tool, args)
 	case newArgs == nil:
 		logAction("compile %s unchanged", pkg)
-		return runTool(tool, args)
+		return runCompiler(tool, args)
 	}
-	out, code := runToolCaptured(tool, newArgs)
+	out, code := runToolCaptured(tool, compilerArgs(newArgs))
 	if code != 0 {
 		// A bug of raceinst's, not the user's: build the package as it is.
 		msg, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
 		warnf("%s: not instrumented: compiler rejected the instrumented code: %s", pkg, msg)
 		logAction("compile %s rejected", pkg)
-		return runTool(tool, args)
+		return runCompiler(tool, args)
 	}
 	os.Stdout.Write(out)
 	logAction("compile %s instrumented", pkg)
 	return 0
+}
+
+// runCompiler runs the compiler with args (response files expanded by
+// takeSalt), in a response file again if they are long.
+func runCompiler(tool string, args []string) int {
+	return runTool(tool, compilerArgs(args))
+}
+
+// compilerArgs returns args, or a response file holding them next to the
+// compile's output if they are too long for a command line.
+func compilerArgs(args []string) []string {
+	dir := ""
+	if o := flagValue(args, "o"); o != "" {
+		dir = filepath.Dir(o)
+	}
+	a, err := responseFileArgs(args, dir)
+	if err != nil {
+		return args
+	}
+	return a
 }
 
 func warnf(format string, args ...any) {
@@ -225,6 +256,7 @@ func instrumentArgs(cfg *config, args []string, first int, pkg string) ([]string
 		Pkg:        tpkg,
 		Info:       info,
 		Sizes:      sizes,
+		Skip:       skipSet(cfg.Skip),
 	}
 	if hasHook(cfg, "instrument:"+base) {
 		return nil, errors.New("injected fault (" + testHookEnv + ")")

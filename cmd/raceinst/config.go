@@ -45,8 +45,16 @@ type config struct {
 	Tags         []string
 	// FuncHooks and Tests are instrument.Options.
 	FuncHooks, Tests bool
+	// PerPackage says the instrumented packages are marked with Salt through
+	// -gcflags and only link -V=full is salted (see salt.go); otherwise
+	// every tool's -V=full is.
+	PerPackage bool `json:",omitempty"`
 	// TestHook is RACEINST_TEST_HOOK's value (see compile.go).
 	TestHook string `json:",omitempty"`
+	// Skip names the functions of instrumented packages that fork-child
+	// code of other packages reaches ("pkg/path.Func",
+	// "pkg/path.Type.Method"), for instrument.Input.Skip (see skip.go).
+	Skip []string `json:",omitempty"`
 }
 
 // writeConfig stores c in dir under a name derived from its content, so
@@ -118,7 +126,8 @@ func saltFor(c *config, rtBuildID, goVersion string) (string, error) {
 		Patterns         []string
 		FuncHooks, Tests bool
 		TestHook         string
-	}{c.Patterns, c.FuncHooks, c.Tests, c.TestHook})
+		Skip             []string `json:",omitempty"` // so most programs share one salt
+	}{c.Patterns, c.FuncHooks, c.Tests, c.TestHook, c.Skip})
 	fmt.Fprintf(h, "\x00%s\x00%s\x00%s", opts, rtBuildID, goVersion)
 	return hex.EncodeToString(h.Sum(nil)[:16]), nil
 }

@@ -109,6 +109,7 @@ func drive(args []string) int {
 		// vet reads the original sources; instrumenting would change nothing.
 		return runGo(append([]string{"vet"}, inv.goArgs...), nil)
 	}
+	prepass := startSkipPrepass(inv, parseGOFLAGS(env.GOFLAGS), "")
 
 	mods, err := mainModules(env)
 	if err != nil {
@@ -131,10 +132,14 @@ func drive(args []string) int {
 		Tests:     true,
 		TestHook:  os.Getenv(testHookEnv),
 	}
+	if cfg.Skip, err = prepass.skips(cfg); err != nil {
+		fmt.Fprintf(os.Stderr, "raceinst: warning: following fork-child code across packages: %v\n", err)
+	}
 	if cfg.Salt, err = saltFor(cfg, rt.BuildID, env.GOVERSION); err != nil {
 		fmt.Fprintln(os.Stderr, "raceinst:", err)
 		return 1
 	}
+	cfg.PerPackage = perPackageSalt(parseGOFLAGS(env.GOFLAGS), inv.flags)
 	cache, err := cacheDir()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "raceinst:", err)
@@ -151,6 +156,9 @@ func drive(args []string) int {
 		return 1
 	}
 	goArgs := []string{verb, "-toolexec=" + quoteToolexec(self) + " " + toolexecArg, "-pgo=off"}
+	if cfg.PerPackage {
+		goArgs = append(goArgs, saltArgs(cfg.Patterns, cfg.Salt)...)
+	}
 	goArgs = append(goArgs, inv.goArgs...)
 	return runGo(goArgs, []string{configEnv + "=" + cfgPath})
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -272,6 +273,59 @@ func TestCache(t *testing.T) {
 			t.Errorf("after changing -instrument, toolexec log lacks %q:\n%s", want, strings.Join(acts, "\n"))
 		}
 	}
+}
+
+// TestCacheSharedWithGoBuild: the packages raceinst does not instrument
+// are go build's own compiles (salt.go), so after a go build only the
+// instrumented ones compile; and nothing instrumented lands under go
+// build's keys. With -gcflags of the user's, raceinst salts every tool.
+func TestCacheSharedWithGoBuild(t *testing.T) {
+	dir := fixture(t)
+	out := filepath.Join(t.TempDir(), "prog")
+	goBuild := func() {
+		t.Helper()
+		if r := run(t, dir, nil, "go", "build", "-o", out, "."); r.code != 0 {
+			t.Fatalf("go build: %v", r)
+		}
+		sym := run(t, dir, nil, "go", "tool", "nm", out)
+		if strings.Contains(sym.stdout, "raceinst/rt.") {
+			t.Fatalf("go build's binary links rt: an instrumented compile was stored under go build's key")
+		}
+	}
+	goBuild()
+	log := filepath.Join(t.TempDir(), "log")
+	// A fresh option set (a pattern no other test uses) gets a fresh salt.
+	r := run(t, dir, []string{logEnv + "=" + log}, "", "build", "-instrument=example.com/mod/...,example.com/none", "-o", out, ".")
+	if r.code != 0 {
+		t.Fatalf("raceinst build: %v", r)
+	}
+	acts := actions(t, log)
+	for _, want := range []string{"compile example.com/mod/lib instrumented", "compile example.com/mod instrumented", "link example.com/mod"} {
+		if !contains(acts, want) {
+			t.Errorf("toolexec log lacks %q:\n%s", want, strings.Join(acts, "\n"))
+		}
+	}
+	for _, a := range acts {
+		if strings.Contains(a, " skip ") {
+			t.Errorf("compiled again what go build had compiled: %q", a)
+		}
+	}
+	if sym := run(t, dir, nil, "go", "tool", "nm", out); !strings.Contains(sym.stdout, "raceinst/rt.") {
+		t.Errorf("raceinst's binary does not link rt")
+	}
+	goBuild()
+
+	// User -gcflags: every compile is keyed anew, and still instrumented.
+	log2 := filepath.Join(t.TempDir(), "log")
+	r = run(t, dir, []string{logEnv + "=" + log2}, "", "build", "-gcflags=all=-l", "-instrument=example.com/mod/...,example.com/none2", "-o", out, ".")
+	if r.code != 0 {
+		t.Fatalf("raceinst build -gcflags: %v", r)
+	}
+	acts = actions(t, log2)
+	if !contains(acts, "compile example.com/mod/lib instrumented") || !slices.ContainsFunc(acts, func(a string) bool { return strings.HasSuffix(a, " skip std") }) {
+		t.Errorf("with -gcflags, want lib instrumented and std compiled anew:\n%s", strings.Join(acts, "\n"))
+	}
+	goBuild()
 }
 
 func TestCrossBuild(t *testing.T) {

@@ -38,6 +38,9 @@ func toolexec(argv []string) int {
 		return runTool(tool, args)
 	}
 	if len(args) == 1 && args[0] == "-V=full" {
+		if cfg.PerPackage && name != "link" {
+			return runTool(tool, args) // keys as go build's (salt.go)
+		}
 		return toolVersion(tool, cfg.Salt)
 	}
 	switch name {
