@@ -43,7 +43,8 @@
 // unsafe.Sizeof), copy, append (its spread operand, and its first
 // operand's array: the elements past its length it writes when the result
 // fits its capacity, else the elements growslice copies), string(bytes),
-// clear, delete, len of a map, and a value receiver's copy of *p. A read followed by a write of
+// clear, delete, len of a map, a value receiver's copy of *p, and a bare
+// return's read of the named results a closure captured. A read followed by a write of
 // the same address in one statement keeps only the write; an access
 // already hooked earlier in the same statement list is not hooked again
 // while no statement in between calls, communicates, or assigns to a

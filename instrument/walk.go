@@ -42,6 +42,8 @@ type funcWalker struct {
 	// recv2 the comma-ok receives.
 	noRewrite map[*ast.UnaryExpr]bool
 	recv2     map[*ast.UnaryExpr]bool
+	// results are the function's named results: a bare return reads them.
+	results *ast.FieldList
 }
 
 func (fs *fileState) newWalker() *funcWalker {
@@ -98,6 +100,7 @@ func (fs *fileState) funcDecl(fd *ast.FuncDecl) {
 		fs.usesRT = true
 		fs.buf.insert(fs.off(fd.Body.Lbrace)+1, prioStmt, " "+strings.Join(prologue, "; ")+"; ")
 	}
+	w.results = fd.Type.Results
 	w.block(fd.Body)
 }
 
@@ -144,6 +147,7 @@ func (w *funcWalker) funcLit(lit *ast.FuncLit, extra string) {
 		w.fs.usesRT = true
 		w.fs.buf.insert(w.fs.off(lit.Body.Lbrace)+1, prioStmt, " "+strings.Join(prologue, "; ")+"; ")
 	}
+	lw.results = lit.Type.Results
 	lw.block(lit.Body)
 }
 
@@ -229,6 +233,18 @@ func (w *funcWalker) stmt(s ast.Stmt, pre *sink, label string) {
 	case *ast.ReturnStmt:
 		for _, r := range s.Results {
 			w.expr(r, pre)
+		}
+		if len(s.Results) == 0 && w.results != nil {
+			// A bare return reads the named results; one a closure
+			// captured may be written by another goroutine meanwhile.
+			for _, f := range w.results.List {
+				for _, name := range f.Names {
+					if v, ok := w.info.Defs[name].(*types.Var); ok && w.sharedVar(v) && !w.zeroSize(v.Type()) {
+						w.fs.usesRT, w.fs.usesUnsafe = true, true
+						pre.add(hook{text: "__rt.Read(uintptr(__unsafe.Pointer(&" + name.Name + ")))", key: "read:" + name.Name, pos: s.Pos()})
+					}
+				}
+			}
 		}
 		if w.isMain {
 			pre.add(hook{text: "__rtMainOK = true", pos: s.Pos()})

@@ -27,7 +27,7 @@ import (
 // NestedArrayCopy, ChanWrongSend, ChanCloseClose) depend on the
 // goroutines' interleaving or on the tests run before them, hence the
 // margin.
-const wantRaceAtLeast = 214
+const wantRaceAtLeast = 215
 
 // knownFalsePositives are the TestNoRace* tests in which a race is
 // reported today, each with the reason. Any other is a regression; a
