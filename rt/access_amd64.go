@@ -54,3 +54,24 @@ func Write(addr uintptr)
 //
 //go:noescape
 func FuncEnter(pc uintptr)
+
+// hookPC returns the pc an access made by a hook is reported at: the first
+// frame above rt's own and above the instrumenter's helper that called rt,
+// found by walking the frame pointers (runtime.Callers cost more than the
+// rest of a mutex hook).
+//
+//go:noinline
+func hookPC() uintptr {
+	var pcs [6]uintptr
+	if pc, ok := pcAbove(pcs[:framePCs(&pcs)]); ok {
+		return pc
+	}
+	return hookPCCallers()
+}
+
+// framePCs stores the return addresses of the caller's frame and those
+// above it in pcs, innermost first, through the frame pointer chain, and
+// returns how many it stored.
+//
+//go:noescape
+func framePCs(pcs *[6]uintptr) int

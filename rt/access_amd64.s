@@ -54,8 +54,18 @@ TEXT ·Read(SB), NOSPLIT|NOFRAME, $0-8
 	MOVQ	$~(const_cellW|const_cellMask), DI
 	ANDQ	DX, DI
 	CMPQ	DI, gstate_cr(BX)
-	JNE	rfull
+	JNE	rwritten
 	RET // read same epoch
+rwritten:
+	MOVQ	$~(const_cellR|const_cellMask), DI
+	ANDQ	DX, DI
+	CMPQ	DI, gstate_cw(BX)
+	JNE	rfull
+	MOVQ	AX, CX
+	ANDQ	$7, CX
+	BTQ	CX, DX // the byte's bit in the write's mask
+	JCC	rfull
+	RET // written same epoch: the write covers the read
 rfull:
 	BTQ	$63, DX // cellFull
 	JCC	rslow
@@ -131,3 +141,22 @@ TEXT ·FuncEnter(SB), NOSPLIT|NOFRAME, $0-8
 	MOVQ	AX, pc+0(FP)
 known:
 	JMP	·funcEnter(SB)
+
+// func framePCs(pcs *[6]uintptr) int
+TEXT ·framePCs(SB), NOSPLIT|NOFRAME, $0-16
+	MOVQ	pcs+0(FP), DI
+	MOVQ	BP, SI // the caller's frame: saved BP, then its return address
+	XORQ	AX, AX
+fploop:
+	TESTQ	SI, SI
+	JEQ	fpdone
+	CMPQ	AX, $6
+	JAE	fpdone
+	MOVQ	8(SI), DX
+	MOVQ	DX, (DI)(AX*8)
+	INCQ	AX
+	MOVQ	0(SI), SI
+	JMP	fploop
+fpdone:
+	MOVQ	AX, ret+8(FP)
+	RET

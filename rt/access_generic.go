@@ -27,6 +27,9 @@ func Read(addr uintptr) {
 		if c&^(cellW|cellMask) == g.cr {
 			return // read same epoch
 		}
+		if c&^(cellR|cellMask) == g.cw && c&(1<<(addr&7)) != 0 {
+			return // written same epoch: the write covers the read
+		}
 		if c&cellFull != 0 {
 			r := recAt(uint32(c))
 			rr := r.r.Load()
@@ -71,3 +74,9 @@ func FuncEnter(pc uintptr) {
 	}
 	funcEnter(pc)
 }
+
+// hookPC returns the pc an access made by a hook is reported at (see
+// hookPCCallers).
+//
+//go:noinline
+func hookPC() uintptr { return hookPCCallers() }

@@ -40,6 +40,14 @@ type gstate struct {
 	frameIDs []uint32  // depot ids of frames[:1], frames[:2], ...: a prefix of them, kept as frames change
 	stkID    uint32    // depot id of frames, valid if stkValid
 	stkValid bool
+	stkSteps [16]stackStep // this goroutine's recent depot steps (see stack)
+}
+
+// A stackStep caches one step of the stack depot's trie: the node of pc
+// under parent is id. Nodes are never removed, so a cached step stays true.
+type stackStep struct {
+	parent, id uint32
+	pc         uintptr
 }
 
 // setEp makes e (an epoch of g's slot) g's current epoch.
@@ -87,7 +95,17 @@ func (g *gstate) stack() uint32 {
 		if n > 0 {
 			id = g.frameIDs[n-1]
 		}
-		g.stkID = stacks.extend(id, g.frames[n:], &g.frameIDs)
+		for _, pc := range g.frames[n:] {
+			// The depot's lock is shared by every goroutine; most steps
+			// are ones this goroutine took before (a call made in a loop).
+			st := &g.stkSteps[(uint64(pc)*0x9E3779B97F4A7C15+uint64(id))>>60]
+			if st.id == 0 || st.pc != pc || st.parent != id {
+				*st = stackStep{parent: id, pc: pc, id: stacks.extend(id, []uintptr{pc}, nil)}
+			}
+			id = st.id
+			g.frameIDs = append(g.frameIDs, id)
+		}
+		g.stkID = id
 		g.stkValid = true
 	}
 	return g.stkID

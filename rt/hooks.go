@@ -32,7 +32,7 @@ func readFullFast(g *gstate, i uint32) bool {
 func readAt(addr, pc uintptr) {
 	g := cur()
 	c := g.cell(addr).Load()
-	if c&^(cellW|cellMask) == g.cr || c&cellFull != 0 && readFullFast(g, uint32(c)) {
+	if c&^(cellW|cellMask) == g.cr || writeCovers(g, c, 1<<(addr&7)) || c&cellFull != 0 && readFullFast(g, uint32(c)) {
 		return
 	}
 	if pc == 0 {
@@ -64,6 +64,15 @@ func writtenNow(g *gstate, c uint64) bool {
 	return c&^(cellR|cellMask) == g.cw
 }
 
+// writeCovers reports whether compact cell value c says g wrote the bytes
+// of mask in its current epoch. A read of them needs no record then: any
+// write that would race with the read races with that write too, which
+// comes before it in g's program order and covers the same bytes
+// (ThreadSanitizer skips such reads the same way).
+func writeCovers(g *gstate, c uint64, mask uint8) bool {
+	return c&^(cellR|cellMask) == g.cw && uint8(c)&mask == mask
+}
+
 // readNow reports whether cell value c says g read the word in its current
 // epoch (alone or as one of several readers).
 func readNow(g *gstate, c uint64) bool {
@@ -82,13 +91,15 @@ func ReadRange(addr, n uintptr) {
 	g := cur()
 	var pc uintptr
 	for a := addr &^ 7; a < addr+n; a += 8 {
-		if readNow(g, g.cell(a).Load()) {
+		c := g.cell(a).Load()
+		m := rangeMask(a, addr, n)
+		if readNow(g, c) || writeCovers(g, c, m) {
 			continue
 		}
 		if pc == 0 {
 			pc = callerPC(3)
 		}
-		readSlow(g, max(a, addr), rangeMask(a, addr, n), pc)
+		readSlow(g, max(a, addr), m, pc)
 	}
 }
 
@@ -210,18 +221,20 @@ func LockerUnlock(l uintptr) { release(cur(), syncKey{l, subMain}, false) }
 
 // RWMutexLock is called after Lock of the RWMutex at rw: the previous
 // Unlock and every RUnlock before it happen before it. Like every RWMutex
-// hook it is also an atomic write of rw.
+// hook it is also a read of rw, as under -race (sync.RWMutex reads its
+// inner mutex's state word and hides its own atomics from the detector):
+// a plain write of the RWMutex not ordered with it races.
 func RWMutexLock(rw uintptr) {
 	g := cur()
 	acquire(g, syncKey{rw, subMain})
 	acquire(g, syncKey{rw, subReader})
-	hookAccess(g, rw, true, true)
+	hookAccess(g, rw, false, false)
 }
 
 // RWMutexUnlock is called before Unlock of the RWMutex at rw.
 func RWMutexUnlock(rw uintptr) {
 	g := cur()
-	hookAccess(g, rw, true, true)
+	hookAccess(g, rw, false, false)
 	release(g, syncKey{rw, subMain}, false)
 }
 
@@ -229,13 +242,13 @@ func RWMutexUnlock(rw uintptr) {
 func RWMutexRLock(rw uintptr) {
 	g := cur()
 	acquire(g, syncKey{rw, subMain})
-	hookAccess(g, rw, true, true)
+	hookAccess(g, rw, false, false)
 }
 
 // RWMutexRUnlock is called before RUnlock: it happens before the next Lock.
 func RWMutexRUnlock(rw uintptr) {
 	g := cur()
-	hookAccess(g, rw, true, true)
+	hookAccess(g, rw, false, false)
 	release(g, syncKey{rw, subReader}, true)
 }
 

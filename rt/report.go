@@ -166,6 +166,9 @@ func writeStack(b *strings.Builder, o *options, pcs []uintptr) {
 			if name == "runtime.goexit" {
 				break // the bottom of every goroutine; Go's reports leave it out
 			}
+			if more && (strings.HasPrefix(name, rtPrefix) || strings.Contains(name, ".__rt_")) {
+				continue // rt or an instrumenter helper inlined at the access
+			}
 			if name == "" {
 				name = "??"
 			}

@@ -38,6 +38,16 @@ var scenarios = map[string]func(){
 			run(func() { racyWriter(x) })
 		}
 	},
+	"hook-helper": func() { // a sync hook called through a generated helper
+		m := heapWord()
+		run(func() { Write(m) })
+		__rt_sync_probe(m) // MARK:hook-helper
+	},
+	"hook-direct": func() { // a sync hook called by the instrumented code itself
+		m := heapWord()
+		run(func() { Write(m) })
+		MutexLock(m) // MARK:hook-direct
+	},
 	"none": func() {
 		x := heapWord()
 		Write(x)
@@ -50,6 +60,26 @@ func racyWriter(x uintptr) {
 	FuncEnter(0)
 	Write(x) // MARK:child-write
 	FuncExit()
+}
+
+// __rt_sync_probe stands for an instrumenter helper (instrument/sync.go):
+// reports name its caller, not it.
+//
+//go:noinline
+func __rt_sync_probe(m uintptr) { MutexLock(m) }
+
+// TestHookPC checks the line a sync hook's own access is reported at: the
+// call of the hook, or of the helper that called it (hookPC's frame walk
+// and its runtime.Callers fallback must agree on it).
+func TestHookPC(t *testing.T) {
+	file := regexp.QuoteMeta(mustAbs(t, "report_test.go"))
+	for _, name := range []string{"hook-helper", "hook-direct"} {
+		res := runScenario(t, name, "atexit_sleep_ms=0")
+		want := fmt.Sprintf(`(?s)Write at 0x[0-9a-f]+ by main goroutine:\n  [^\n]+\n      %s:%d `, file, markLine(t, name))
+		if !regexp.MustCompile(want).MatchString(res.stderr) {
+			t.Errorf("%s: the mutex's write is not reported at the MARK line:\n%s", name, res.stderr)
+		}
+	}
 }
 
 func runChild(name string) {

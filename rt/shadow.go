@@ -92,8 +92,36 @@ type shadowRec struct {
 // may carry epAtomic.
 type readVec struct {
 	clk  []atomic.Uint64
-	mask []uint8
-	info []accessInfo
+	mask []uint8 // written only by the slot's own goroutine once published
+	info []atomicInfo
+}
+
+// atomicInfo is an accessInfo that its goroutine updates without the word
+// lock (readShared): a report may pair fields of two reads of that
+// goroutine, never anything worse.
+type atomicInfo struct {
+	goid atomic.Int64
+	pc   atomic.Uintptr
+	stk  atomic.Uint32
+}
+
+func (a *atomicInfo) load() accessInfo {
+	return accessInfo{goid: a.goid.Load(), pc: a.pc.Load(), stk: a.stk.Load()}
+}
+
+// store sets a to i. Each field is stored only if it changed: an atomic
+// store is a locked instruction on amd64, and a goroutine that keeps
+// reading a shared word mostly reads it from the same place.
+func (a *atomicInfo) store(i accessInfo) {
+	if a.goid.Load() != i.goid {
+		a.goid.Store(i.goid)
+	}
+	if a.pc.Load() != i.pc {
+		a.pc.Store(i.pc)
+	}
+	if a.stk.Load() != i.stk {
+		a.stk.Store(i.stk)
+	}
 }
 
 type pageDir struct {
@@ -211,8 +239,12 @@ func lockOf(addr uintptr) *atomic.Uint32 {
 
 func lockWord(l *atomic.Uint32) {
 	for i := 0; !l.CompareAndSwap(0, 1); i++ {
-		if i > 30 {
-			runtime.Gosched()
+		// Wait for the holder without writing the line (test and
+		// test-and-set): a CAS per spin would steal it from the holder.
+		for j := 0; l.Load() != 0; j++ {
+			if j > 64 || i > 8 {
+				runtime.Gosched()
+			}
 		}
 	}
 }
@@ -408,7 +440,12 @@ func infoTag(addr uintptr, write bool) uintptr {
 func putInfo(addr uintptr, write bool, e epoch, info accessInfo) {
 	tag := infoTag(addr, write)
 	en := infoOf(tag)
-	lockWord(&en.mu)
+	if !en.mu.CompareAndSwap(0, 1) {
+		// Another goroutine is recording an access to the same entry
+		// right now: a report against this access will say its stack
+		// was not restored, as when the entry is overwritten later.
+		return
+	}
 	en.tag, en.ep, en.goid, en.pc, en.stk = tag, e, info.goid, info.pc, info.stk
 	en.mu.Store(0)
 }
@@ -455,6 +492,9 @@ func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	cell := g.cell(addr)
 	refreshPage(g.page, addr&^(1<<pageShift-1))
 	info := accessInfo{goid: g.id, pc: pc, stk: g.stack()}
+	if !atomic && readShared(g, cell, mask, info) {
+		return
+	}
 	var rc race
 	found := false
 	l := lockOf(addr)
@@ -489,6 +529,36 @@ func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	}
 }
 
+// readShared is FastTrack's read-shared rule without the word lock, for
+// the common case of a word many goroutines read: it is in the read-shared
+// state, g's slot already has an entry for the same bytes, and the last
+// write happens before g. Then the read only moves g's entry to its current
+// epoch, which no other goroutine writes. It reports false, leaving the
+// read to the locked path, if any of that does not hold or if the word's
+// state changed while it stored (a write came in: the locked path then
+// checks the read against it). A grown read vector published between the
+// store and the check can lose the entry's update, which can only miss a
+// later race, never report a false one (as TSan's shadow, which is updated
+// without locks too).
+func readShared(g *gstate, cell *atomic.Uint64, mask uint8, info accessInfo) bool {
+	c := cell.Load()
+	if c&cellFull == 0 {
+		return false
+	}
+	r := recAt(uint32(c))
+	w := r.w.Load()
+	if r.r.Load() != sharedReads || w != 0 && !g.vc.covers(epoch(w&^epAtomic)) {
+		return false
+	}
+	rv := r.rvc.Load()
+	if rv == nil || int(g.slot) >= len(rv.clk) || rv.mask[g.slot] != mask || rv.clk[g.slot].Load()&epAtomic != 0 {
+		return false
+	}
+	rv.clk[g.slot].Store(g.ep.clock())
+	rv.info[g.slot].store(info)
+	return cell.Load() == c && r.w.Load() == w && r.r.Load() == sharedReads && r.rvc.Load() == rv
+}
+
 // set records a read by slot s in the read vector rv (nil: a new one) and
 // returns the vector, which is a new one if rv had no room for s.
 func (rv *readVec) set(s uint32, clk uint64, mask uint8, info accessInfo, atom bool) *readVec {
@@ -497,13 +567,13 @@ func (rv *readVec) set(s uint32, clk uint64, mask uint8, info accessInfo, atom b
 		if rv != nil && len(rv.clk) > n {
 			n = len(rv.clk)
 		}
-		nv := &readVec{clk: make([]atomic.Uint64, n, n), mask: make([]uint8, n), info: make([]accessInfo, n)}
+		nv := &readVec{clk: make([]atomic.Uint64, n, n), mask: make([]uint8, n), info: make([]atomicInfo, n)}
 		if rv != nil {
 			for i := range rv.clk {
 				nv.clk[i].Store(rv.clk[i].Load())
+				nv.info[i].store(rv.info[i].load())
 			}
 			copy(nv.mask, rv.mask)
-			copy(nv.info, rv.info)
 		}
 		rv = nv
 	}
@@ -514,7 +584,7 @@ func (rv *readVec) set(s uint32, clk uint64, mask uint8, info accessInfo, atom b
 		rv.mask[s] = mask
 	}
 	rv.clk[s].Store(tag(epoch(clk), atom))
-	rv.info[s] = info
+	rv.info[s].store(info)
 	return rv
 }
 
@@ -552,13 +622,18 @@ func writeSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 				ca := c&epAtomic != 0
 				c &^= epAtomic
 				if !found && c != 0 && rv.mask[i]&mask != 0 && c > g.vc.get(uint32(i)) && !(atomic && ca) {
-					rc, found = race{addr: addr, write: true, prev: rv.info[i]}, true
+					rc, found = race{addr: addr, write: true, prev: rv.info[i].load()}, true
 				}
 			}
 		}
 		s.r, s.rMask = 0, 0
 	case r != 0 && !found && s.rMask&mask != 0 && !g.vc.covers(r) && !(atomic && s.rAtomic): // write exclusive, racing read
 		rc, found = race{addr: addr, write: true, prev: getInfo(addr, false, r)}, true
+	case r != 0 && s.rMask&^mask == 0 && g.vc.covers(r):
+		// The read happens before this write, which covers its bytes: any
+		// later write that races with the read races with this write too,
+		// so the read need not be kept (and the word stays compact).
+		s.r, s.rMask, s.rAtomic = 0, 0, false
 	}
 	// A plain write and an atomic one in one epoch count as plain.
 	s.wAtomic = atomic && (s.w != g.ep || s.wAtomic)
@@ -602,6 +677,8 @@ type gcSentinel struct{ _ *int }
 // load (atomic read) or store or read-modify-write (atomic write), a mutex's
 // own word (atomic write). The report names the caller of the hook, or the
 // caller of the instrumenter's helper that called it.
+//
+//go:noinline
 func hookAccess(g *gstate, addr uintptr, write, atomic bool) {
 	if addr == 0 {
 		return
@@ -635,16 +712,86 @@ func readAtomicNow(g *gstate, i uint32) bool {
 	return false
 }
 
-// hookPC returns the pc an access made by a hook is reported at: the
+// hookPCCallers is hookPC through runtime.Callers, for the ports without a
+// frame-pointer walk and for call chains that walk does not recognise: the
 // exported hook's caller, or, when that is one of the instrumenter's
 // generated helpers (named __rt_...), the helper's caller.
-func hookPC() uintptr {
+func hookPCCallers() uintptr {
 	var pcs [2]uintptr
-	n := runtime.Callers(4, pcs[:])
+	n := runtime.Callers(5, pcs[:]) // runtime.Callers, hookPCCallers, hookPC, hookAccess, the hook
 	if n == 2 {
 		if f := runtime.FuncForPC(pcs[0] - 1); f != nil && strings.Contains(f.Name(), ".__rt_") {
 			return pcs[1]
 		}
 	}
 	return pcs[0]
+}
+
+// Classes of the function a return address is in (its outermost function,
+// if the call was inlined): rt's own, an instrumenter helper, or the user's.
+const (
+	pcUser = iota
+	pcRT
+	pcHelper
+)
+
+// pcClasses caches pcClass by return address: a program has few sync call
+// sites and symbolising one costs microseconds. An entry is pc | (class+1)
+// << 61; a colliding pc just recomputes.
+var pcClasses [1 << 10]atomic.Uint64
+
+// rtPrefix is the symbol prefix of rt's functions.
+var rtPrefix = func() string {
+	pc, _, _, _ := runtime.Caller(0)
+	name := runtime.FuncForPC(pc).Name() // .../rt.init.func1 or .../rt.glob..func1
+	i := strings.LastIndex(name, "/") + 1
+	return name[:i+strings.Index(name[i:], ".")+1]
+}()
+
+// pcAbove returns the first of pcs (return addresses, innermost first)
+// that is neither in rt nor in a helper that called rt: the user's code a
+// hook reports an access at.
+func pcAbove(pcs []uintptr) (uintptr, bool) {
+	i := 0
+	for i < len(pcs) && pcClass(pcs[i]) == pcRT {
+		i++
+	}
+	if i < len(pcs) && pcClass(pcs[i]) == pcHelper {
+		i++
+	}
+	if i < len(pcs) {
+		return pcs[i], true
+	}
+	return 0, false
+}
+
+func pcClass(pc uintptr) uint8 {
+	const pcBits = 1<<61 - 1
+	h := uint64(pc) * 0x9E3779B97F4A7C15 >> (64 - 10)
+	if e := pcClasses[h].Load(); e>>61 != 0 && e&pcBits == uint64(pc) {
+		return uint8(e>>61) - 1
+	}
+	class := uint8(pcUser)
+	if f := runtime.FuncForPC(pc - 1); f != nil {
+		// The outermost function of an inlined call is the one whose
+		// entry the innermost's Func carries.
+		outer := f
+		if o := runtime.FuncForPC(f.Entry()); o != nil {
+			outer = o
+		}
+		name := outer.Name()
+		file, _ := outer.FileLine(f.Entry())
+		switch {
+		case strings.Contains(name, ".__rt_"):
+			class = pcHelper
+		case strings.HasSuffix(file, "_test.go"):
+			// rt's own tests call the hooks as user code does.
+		case strings.HasPrefix(name, rtPrefix):
+			class = pcRT
+		}
+	}
+	if uint64(pc) <= pcBits {
+		pcClasses[h].Store(uint64(pc) | uint64(class+1)<<61)
+	}
+	return class
 }

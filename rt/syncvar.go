@@ -1,6 +1,6 @@
 package rt
 
-import "sync"
+import "sync/atomic"
 
 // A syncKey names a synchronisation object: its address and which of its
 // edges (a channel's send side and receive side are different objects).
@@ -34,12 +34,21 @@ const syncEps = 3
 // covers both the map and the clocks in it: sync operations are rarer than
 // memory accesses and each holds it only for one clock copy or join.
 type syncShard struct {
-	mu sync.Mutex
+	mu spinMutex
 	m  map[syncKey]*syncVar
 	_  [40]byte // keep shards on separate cache lines
 }
 
 var syncShards [256]syncShard
+
+// spinMutex is the shards' lock: a spin lock (lockWord), because the
+// sections it guards are a map lookup and a clock copy or join, and a
+// sync.Mutex that several goroutines hand back and forth (the readers of
+// one RWMutex) parks them in the kernel.
+type spinMutex struct{ v atomic.Uint32 }
+
+func (m *spinMutex) Lock()   { lockWord(&m.v) }
+func (m *spinMutex) Unlock() { m.v.Store(0) }
 
 func shardOf(k syncKey) *syncShard {
 	h := uint64(k.addr>>3)*0x9E3779B97F4A7C15 + uint64(k.sub)
