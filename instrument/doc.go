@@ -125,12 +125,35 @@
 // runtime's sends on t.C are not seen, and Reset orders what came before
 // it before every later receive of a tick (as -race's timer edges do).
 //
-// I/O is not an edge: under -race, std's syscall.Write release-merges and
-// syscall.Read acquires one global object (ioSync), so a file or socket
-// written by one goroutine and read by another orders them. rt sees no
-// call inside std, and no call site in user code is a sound place for
-// that edge in general (the write of an HTTP response happens in
-// net/http's goroutine after the handler returns), so it is not emitted.
+// I/O is an edge, as under -race, where std's syscall.Write
+// release-merges and syscall.Read acquires one global object (ioSync):
+// calls that write out (os.File's writes, fmt.Fprint*, io.Copy, bufio, the
+// net/http client, the Write methods of net's types and of any interface)
+// get rt.IOWrite before them and calls that read in rt.IORead after them,
+// through a generic helper that returns a function of the callee's type,
+// so the arguments keep their place:
+//
+//	f.Write(b)            __rt_io_out_1_2(f.Write)(b)
+//	n, err := f.Read(p)   n, err := __rt_io_in_1_2(f.Read)(p)
+//	http.Get(url)         __rt_io_inout_1_2(http.Get)(url)
+//
+// The write of an HTTP response happens in net/http's goroutine after the
+// handler returns, and the request was read before it was called: every
+// function with a handler's signature, func(http.ResponseWriter,
+// *http.Request), starts with "__rt.IORead(); defer __rt.IOWrite()". The
+// edges are coarser than -race's (a bytes.Buffer behind an io.Writer gets
+// them too): they can hide races, never report false ones (iosync.go has
+// the table).
+//
+// reflect reads and writes memory inside std: calls of reflect.Value's
+// setters and getters, its map methods and reflect.Copy become calls of
+// generic helpers (reflect.go) that record the access when the Value is
+// addressable (rt.HelperReadRange/HelperWriteRange of v.UnsafeAddr(),
+// v.Type().Size(), reported at the call site):
+//
+//	v.Elem().SetInt(1)    __rt_reflect_Value_SetInt(__rt_reflect_Value_Elem(v), 1)
+//	reflect.Copy(d, s)    __rt_reflect_Copy(reflect.Copy, d, s)   (the n elements copied, after the call)
+//
 // A file whose uses of sync/atomic were all rewritten gets
 // "type _ = atomic.Value" after its last line, to keep the import used.
 //

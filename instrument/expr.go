@@ -434,6 +434,17 @@ func (w *funcWalker) call(e *ast.CallExpr, s *sink) {
 			w.syncCall(e, op, s)
 			return
 		}
+		// f(g()) with a multi-value g has no place for the receiver.
+		if op, ok := lookupReflectOp(obj); ok && len(e.Args) == op.fn.Signature().Params().Len() {
+			if op.fn.Signature().Recv() == nil {
+				w.reflectCopy(e, op, s)
+			} else {
+				w.fs.usesRT = true
+				w.syncCall(e, op, s)
+			}
+			return
+		}
+		w.ioCall(e, obj)
 		w.timerReset(fun, obj, s)
 	}
 	if sel, ok := fun.(*ast.SelectorExpr); ok {
@@ -699,10 +710,16 @@ func (w *funcWalker) syncCall(e *ast.CallExpr, op *syncOp, s *sink) {
 		return
 	}
 	xt := w.info.TypeOf(sel.X)
-	if op.iface || isPointer(xt) {
-		w.expr(sel.X, s)
-	} else {
-		w.locationOperands(sel.X, s)
+	// The receiver is walked after the helper's opening text is placed,
+	// so that a rewrite inside it (x.Elem().SetInt(1)) nests inside.
+	walkRecv := func() {
+		if op.byValue {
+			w.receiver(sel, selection, s) // x.m's copy of the receiver
+		} else if op.iface || isPointer(xt) {
+			w.expr(sel.X, s)
+		} else {
+			w.locationOperands(sel.X, s)
+		}
 	}
 	// The embedded fields between x and the method's receiver.
 	path := ""
@@ -714,6 +731,7 @@ func (w *funcWalker) syncCall(e *ast.CallExpr, op *syncOp, s *sink) {
 		}
 		st, ok := t.Underlying().(*types.Struct)
 		if !ok {
+			walkRecv()
 			fs.warn(e.Pos(), "cannot follow embedded fields: synchronisation not recorded")
 			return
 		}
@@ -723,11 +741,17 @@ func (w *funcWalker) syncCall(e *ast.CallExpr, op *syncOp, s *sink) {
 	}
 	gap := string(fs.buf.src[fs.off(sel.X.End()):fs.off(e.Lparen)])
 	if strings.ContainsAny(gap, "\n/") {
+		walkRecv()
 		fs.warn(e.Pos(), "method call spans lines: synchronisation not recorded")
 		return
 	}
 	amp := ""
-	if !op.iface && !isPointer(t) && !types.IsInterface(t) {
+	switch {
+	case op.byValue:
+		if isPointer(t) {
+			amp = "*"
+		}
+	case !op.iface && !isPointer(t) && !types.IsInterface(t):
 		amp = "&"
 	}
 	w.useHelper(op.helper, op.helperText())
@@ -746,6 +770,7 @@ func (w *funcWalker) syncCall(e *ast.CallExpr, op *syncOp, s *sink) {
 	}
 	fs.buf.insert(fs.off(sel.X.Pos()), prioOpen, op.helper+"("+amp)
 	fs.buf.replace(fs.off(sel.X.End()), fs.off(e.Lparen)+1, prioOpen, path+args)
+	walkRecv()
 }
 
 // useHelper records that the package needs a helper.

@@ -92,7 +92,8 @@ func run(t *testing.T, bin string, env ...string) runResult {
 func TestRun(t *testing.T) {
 	bin := buildPrograms(t)
 	env := []string{"GORACE=atexit_sleep_ms=0"}
-	for _, name := range []string{"semantics", "racefree"} {
+	// iosync: the file and HTTP edges (iosync.go).
+	for _, name := range []string{"semantics", "racefree", "iosync"} {
 		plain := run(t, filepath.Join(bin, "plain_"+name), env...)
 		inst := run(t, filepath.Join(bin, "inst_"+name), env...)
 		if plain.stdout != inst.stdout || plain.code != inst.code {
@@ -119,5 +120,17 @@ func TestRun(t *testing.T) {
 	}
 	if !strings.Contains(racy.stderr, "Found 1 data race(s)") {
 		t.Errorf("racy: no summary:\n%s", racy.stderr)
+	}
+
+	// reflect's accesses happen in std: the helpers record them
+	// (reflect.go). One race on n, one on a's elements.
+	rr := run(t, filepath.Join(bin, "inst_racyreflect"), env...)
+	for _, line := range []string{":13", ":16", ":21", ":24"} {
+		if want := filepath.Join("testdata", "run", "racyreflect", "main.go") + line; !strings.Contains(rr.stderr, want) {
+			t.Errorf("racyreflect: report does not name %s:\n%s", want, rr.stderr)
+		}
+	}
+	if rr.code != 66 || !strings.Contains(rr.stderr, "Found 2 data race(s)") {
+		t.Errorf("racyreflect: exit %d, want 66 and 2 races:\n%s", rr.code, rr.stderr)
 	}
 }

@@ -110,6 +110,11 @@ type syncOp struct {
 	spec   syncSpec
 	helper string // helper function name
 	iface  bool   // receiver is an interface (sync.Locker)
+	// byValue: the helper takes the receiver by value (reflect.Value),
+	// not its address.
+	byValue bool
+	// text is the helper's text when it is not made from spec.
+	text string
 }
 
 // lookupSyncOp recognises fn as a synchronising function or method.
@@ -173,6 +178,9 @@ func helperQualifier(p *types.Package) string {
 
 // helperText writes the helper for op.
 func (op *syncOp) helperText() string {
+	if op.text != "" {
+		return op.text
+	}
 	if op.spec.custom != "" {
 		return customHelpers[op.spec.custom]
 	}

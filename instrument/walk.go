@@ -85,6 +85,9 @@ func (fs *fileState) funcDecl(fd *ast.FuncDecl) {
 			prologue = append(prologue, "__rt.TestBegin("+t+"); defer __rt.TestEnd("+t+"); defer __rt.ReleaseMerge(uintptr(__unsafe.Pointer("+t+")) + 1)")
 		}
 	}
+	if isHTTPHandler(obj.Signature()) {
+		prologue = append(prologue, httpHandlerPrologue)
+	}
 	if p.in.Pkg.Name() == "main" && fd.Recv == nil && fd.Name.Name == "main" {
 		// rt.Exit(0) where main returns normally; a panic keeps its exit.
 		w.isMain = true
@@ -142,6 +145,9 @@ func (w *funcWalker) funcLit(lit *ast.FuncLit, extra string) {
 	}
 	if p.opts.FuncHooks {
 		prologue = append(prologue, "__rt.FuncEnter(0); defer __rt.FuncExit()")
+	}
+	if sig, ok := w.info.TypeOf(lit).(*types.Signature); ok && isHTTPHandler(sig) {
+		prologue = append(prologue, httpHandlerPrologue)
 	}
 	if len(prologue) > 0 {
 		w.fs.usesRT = true

@@ -18,6 +18,8 @@
 //	TestBegin(t), TestEnd(t) bool        fail a test during which a race was found
 //	Fini() int, Exit(code)               summary and exit status
 //	Races() int                          races reported so far
+//	IOWrite(), IORead()                  I/O as an edge (iosync.go)
+//	HelperReadRange, HelperWriteRange    accesses std makes for the caller (reflect)
 //
 // and, in terms of the primitives, one group per sync kind of the Go
 // memory model: MutexLock/MutexUnlock, LockerLock/LockerUnlock,
@@ -212,8 +214,8 @@
 //   - 8-byte words: a 64-bit value that is not 8-byte aligned spans two words.
 //   - No cgo, no mmap'ed memory hooks. Reports of an atomic access say
 //     Read or Write, not "Atomic read"/"Atomic write".
-//   - I/O is not a sync edge (std's syscall package under -race orders
-//     writes before reads through one global object, ioSync): a file or
-//     socket written by one goroutine and read by another orders nothing
-//     for rt.
+//   - I/O is an edge only where the instrumenter calls IOWrite and IORead
+//     (around the I/O calls of instrumented code; std's syscall package
+//     under -race does it in every write and read system call): I/O made
+//     by uninstrumented code orders nothing for rt.
 package rt

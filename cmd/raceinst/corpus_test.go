@@ -20,21 +20,23 @@ import (
 
 // wantRaceAtLeast is the pinned number of TestRace* tests in which a race
 // is found (Go's ThreadSanitizer: 232 of 233). Raise it when the score
-// rises; a drop is a regression. Measured 218 of 233 on a loaded 2-core
-// machine with rt's channel pairing, atomic accesses and the mutex and
-// WaitGroup words (216 before the WaitGroup words); a few tests
-// (ChanSendSend, ChanSendLen, SelectReadWriteSync, ChanItselfRecv,
-// NestedArrayCopy, ChanWrongSend, ChanCloseClose) depend on the
-// goroutines' interleaving or on the tests run before them, hence the
-// margin.
-const wantRaceAtLeast = 215
+// rises; a drop is a regression. Measured 221 to 224 of 233 (7 runs) on a
+// loaded 2-core machine with reflect's accesses recorded at the call site
+// (216 to 220 before; 218 before that, with rt's channel pairing, atomic
+// accesses and the mutex and WaitGroup words). A few tests (ChanSendSend,
+// ChanSendLen, SelectReadWriteSync, ChanItselfRecv, NestedArrayCopy,
+// ChanWrongSend, ChanCloseClose, ChanWrongClose, ChanAsyncRev,
+// ChanSendClose, CompPtr2) depend on the goroutines' interleaving or on
+// the tests run before them, hence the margin.
+const wantRaceAtLeast = 220
 
 // knownFalsePositives are the TestNoRace* tests in which a race is
 // reported today, each with the reason. Any other is a regression; a
 // listed one that turns clean is logged, to be removed from the list.
+// (TestNoRaceIOFile and TestNoRaceIOHttp are clean since I/O is an edge:
+// instrument/iosync.go.)
 var knownFalsePositives = map[string]string{
-	"TestNoRaceIOFile": "the file write/read edge is made by syscalls in std (TSan: ioSync), which rt does not see",
-	"TestNoRaceIOHttp": "the request/response edges are made by std's network I/O in goroutines net/http starts, which rt does not see",
+	"TestNoRaceTinyAlloc": "timing: a tiny object freed and reused before rt learns that a collection ran (its finalizer sentinel runs late at GOMAXPROCS=1) keeps the old object's history",
 }
 
 // missReasons explains the known misses, for the score table.
@@ -47,15 +49,16 @@ var missReasons = map[string]string{
 	"TestRaceSelectReadWriteSync": "interleaving: found in some runs, not others",
 	"TestRaceChanItselfRecv":      "interleaving: found in some runs, not others",
 	"TestRaceNestedArrayCopy":     "interleaving: found in some runs, not others",
+	"TestRaceChanWrongClose":      "interleaving: found in most runs, missed in some (with and without the I/O and reflect models)",
+	"TestRaceChanAsyncRev":        "interleaving: found in most runs, missed in some",
+	"TestRaceChanSendClose":       "interleaving: found in most runs, missed in some",
+	"TestRaceChanSendSelectClose": "interleaving: found in most runs, missed in some",
+	"TestRaceCompPtr2":            "found in most runs, missed in some (no I/O or reflect in it; rt's garbage-collection rule?)",
 	"TestRaceBetweenCleanups":     "runtime.AddCleanup functions run on a goroutine rt did not see start (latest clocks of all)",
 	"TestRaceAfterFunc3":          "time.AfterFunc's goroutine is not seen starting: it starts with everyone's latest clock",
-	"TestRaceHeapParam":           "a named result captured by a goroutine: the return's implicit read of it is not hooked",
 	"TestRaceIssue5567":           "accesses inside std (io.Reader.Read into a shared buffer) are not instrumented",
 	"TestRaceIssue51618":          "accesses inside std are not instrumented",
 	"TestRaceIssue5654":           "accesses inside std are not instrumented",
-	"TestRaceReflectRW":           "reflect's writes happen in std, not instrumented",
-	"TestRaceReflectWW":           "reflect's writes happen in std, not instrumented",
-	"TestRaceReflectCopyWW":       "reflect.Copy happens in std, not instrumented",
 	"TestRaceWaitGroupReuse":      "WaitGroup's own reuse check panics and ends the test binary (timing)",
 }
 
