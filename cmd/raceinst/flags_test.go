@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -151,5 +152,22 @@ func TestSelectPatterns(t *testing.T) {
 		if diff := cmp.Diff(tc.want, selectPatterns(inv, mods)); diff != "" {
 			t.Errorf("selectPatterns(%v) (-want +got):\n%s", tc.args, diff)
 		}
+	}
+}
+
+// TestGoEnvStable checks that what keys the memoized rt build is the same
+// from one run to the next: go env prints the go command's temporary work
+// directory inside GOGCCFLAGS, new at every run.
+func TestGoEnvStable(t *testing.T) {
+	a, err := readGoEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := readGoEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.all, b.all) {
+		t.Errorf("go env differs between two runs:\n%s\n%s", a.all, b.all)
 	}
 }

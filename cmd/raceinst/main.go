@@ -42,6 +42,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"golang.org/x/mod/modfile"
@@ -200,12 +201,17 @@ func readGoEnv() (*goEnv, error) {
 	if err != nil {
 		return nil, fmt.Errorf("go env: %v\n%s", err, stderr.Bytes())
 	}
-	env := &goEnv{all: out}
+	env := &goEnv{all: workDirRE.ReplaceAll(out, []byte("go-build"))}
 	if err := json.Unmarshal(out, env); err != nil {
 		return nil, fmt.Errorf("go env: %v", err)
 	}
 	return env, nil
 }
+
+// workDirRE matches the go command's per-invocation work directory, which
+// go env prints inside GOGCCFLAGS (-ffile-prefix-map=/tmp/go-build123=...):
+// left in, it would make every run's memo key new.
+var workDirRE = regexp.MustCompile(`go-build[0-9]+`)
 
 // modules are the main modules: the one of go.mod, or every module of
 // go.work.
