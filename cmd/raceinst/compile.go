@@ -125,6 +125,26 @@ func compilerArgs(args []string) []string {
 	return a
 }
 
+// warnEnv set to "all" lists every access and operation the instrumenter
+// left unhooked (each with its reason); otherwise a package gets one line.
+// The go command replays a cached compile's output, so the setting shows in
+// the builds that compile the package.
+const warnEnv = "RACEINST_WARN"
+
+// reportUnhooked prints the instrumenter's warnings for package base: all
+// of them with all, else one line that counts them and shows the first.
+func reportUnhooked(base string, warnings []string, all bool) {
+	switch {
+	case len(warnings) == 0:
+	case all || len(warnings) == 1:
+		for _, w := range warnings {
+			warnf("%s: %s", base, w)
+		}
+	default:
+		warnf("%s: %d accesses or operations not hooked, first %s (%s=all lists them)", base, len(warnings), warnings[0], warnEnv)
+	}
+}
+
 func warnf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "raceinst: "+format+"\n", args...)
 }
@@ -265,9 +285,7 @@ func instrumentArgs(cfg *config, args []string, first int, pkg string) ([]string
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range res.Warnings {
-		warnf("%s: %s", base, w)
-	}
+	reportUnhooked(base, res.Warnings, os.Getenv(warnEnv) == "all")
 	if len(res.Files) != len(names) {
 		return nil, fmt.Errorf("instrumenter returned %d files for %d", len(res.Files), len(names))
 	}
