@@ -42,6 +42,42 @@ func TestReadSameEpoch(t *testing.T) {
 	}
 }
 
+// TestReadCoveredByWrite checks that a read of bytes the goroutine wrote in
+// its current epoch takes no slow path (and leaves only the write), and
+// that a write drops an earlier read of the same bytes that happens before
+// it, so the word stays compact.
+func TestReadCoveredByWrite(t *testing.T) {
+	a, l := heapWord(), heapWord()
+	if n := slowIn(func() { Write(a); Read(a); ReadRange(a, 1) }); n != 1 {
+		t.Errorf("slow paths = %d, want 1 (the write covers the reads)", n)
+	}
+	if w, r, _ := state(a); w != cur().ep || r != 0 {
+		t.Errorf("state after write+read = w %x r %x, want w %x r 0", w, r, cur().ep)
+	}
+	Read(a + 1) // another byte of the word: not covered
+	if _, r, _ := state(a); r != cur().ep {
+		t.Errorf("a read of an unwritten byte was not recorded")
+	}
+	Release(l)
+	Write(a + 1) // covers the read of a+1, which happened before it
+	if c := cur().cell(a).Load(); c&cellFull != 0 || c&cellR != 0 {
+		t.Errorf("cell %x after a write covering the read: want compact, write only", c)
+	}
+	// A read by another goroutine, ordered before the write, is dropped
+	// too; one not ordered before it still races.
+	b := heapWord()
+	wantRaces(t, 0, func() {
+		run(func() { Read(b); Release(l) })
+		Acquire(l)
+		Write(b)
+	})
+	wantRaces(t, 1, func() {
+		c := heapWord()
+		run(func() { Read(c) })
+		Write(c)
+	})
+}
+
 func TestNewEpochAfterRelease(t *testing.T) {
 	a, l := heapWord(), heapWord()
 	n := slowIn(func() {

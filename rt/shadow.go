@@ -424,9 +424,14 @@ type infoEntry struct {
 
 var infoTab [1 << infoBits]infoEntry
 
+// infoOf returns tag's entry. Neighbouring words get neighbouring entries
+// (only the bits above a 256 KiB window are scrambled), so that a range
+// access or a loop over an array stores its details into a few cache
+// lines, not one line per word.
 func infoOf(tag uintptr) *infoEntry {
-	h := uint64(tag) * 0x9E3779B97F4A7C15
-	return &infoTab[h>>(64-infoBits)]
+	w := uint64(tag >> 3)
+	h := (w^(w>>(infoBits-1))*0x9E3779B97F4A7C15)<<1 | uint64(tag&1)
+	return &infoTab[h&(1<<infoBits-1)]
 }
 
 func infoTag(addr uintptr, write bool) uintptr {
@@ -492,8 +497,14 @@ func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	cell := g.cell(addr)
 	refreshPage(g.page, addr&^(1<<pageShift-1))
 	info := accessInfo{goid: g.id, pc: pc, stk: g.stack()}
-	if !atomic && readShared(g, cell, mask, info) {
-		return
+	if !atomic {
+		if firstAccess(cell, g.cr|uint64(mask)) {
+			putInfo(addr, false, g.ep, info)
+			return
+		}
+		if readShared(g, cell, mask, info) {
+			return
+		}
 	}
 	var rc race
 	found := false
@@ -527,6 +538,16 @@ func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	if found {
 		reportRace(g, rc, info)
 	}
+}
+
+// firstAccess records the first access to a word with no history (fresh
+// or forgotten memory: nothing to race with) without the word lock: c is
+// the compact cell of the access. It reports false if the word has
+// history, or got some meanwhile: then the locked path decides. A locked
+// path that read the empty cell just before may overwrite the access,
+// which can only miss a race.
+func firstAccess(cell *atomic.Uint64, c uint64) bool {
+	return cell.Load() == 0 && cell.CompareAndSwap(0, c)
 }
 
 // readShared is FastTrack's read-shared rule without the word lock, for
@@ -605,6 +626,10 @@ func writeSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	cell := g.cell(addr)
 	refreshPage(g.page, addr&^(1<<pageShift-1))
 	info := accessInfo{goid: g.id, pc: pc, stk: g.stack()}
+	if !atomic && firstAccess(cell, g.cw|uint64(mask)) {
+		putInfo(addr, true, g.ep, info)
+		return
+	}
 	var rc race
 	found := false
 	l := lockOf(addr)
