@@ -55,6 +55,37 @@
 // zero-size values, constants, string bytes, function values and
 // composite literals (fresh memory).
 //
+// # Allocations
+//
+// rt is told of every allocation SSA puts on the heap (an Alloc with Heap
+// set) in an instrumented function, as the runtime tells -race's
+// ThreadSanitizer (racemalloc): rt.Alloc forgets the history of the new
+// object's memory, which the collector may have freed from another object
+// and the allocator handed out again (without it, only rt's
+// garbage-collection rule forgets, late):
+//
+//	p := &T{...}; q := new(T)  p := __rt_new(&T{...}); q := __rt_new(new(T))
+//	var x T; y := f()          var x T; __rt.Alloc(uintptr(__unsafe.Pointer(&x)), __unsafe.Sizeof(x)); y := f(); __rt.Alloc(...&y...)
+//	func f(a T) (r U) {        func f(a T) (r U) { __rt.Alloc(...&a...); __rt.Alloc(...&r...); (after FuncEnter)
+//
+// __rt_new (a generic helper) returns its operand, so the expression keeps
+// its place and type. A variable's hook goes right after the statement
+// declaring it (a goto back over the declaration runs both again), before
+// any hook of an access to it; a parameter's, receiver's or named
+// result's at the top of the body. Variables declared in a header get
+// theirs at the first place after it: an if's init statement in the hooks
+// closure of its condition, a switch's in front of every clause (as does
+// a type switch's variable, in each clause that uses it), a select case's
+// first in its body, and a for or range statement's first in the body,
+// since Go 1.22 makes them new in every iteration (in older files they are
+// allocated once with the loop, where no hook can go, and get none). Not
+// told: the implicit &T{} of a composite literal with elided types
+// (no expression to wrap), slices (make, slice literals, append's growth:
+// their elements' hooks keep the history), maps and channels. rt ignores
+// an address on the running goroutine's own stack (SSA's Heap is a
+// superset of what the compiler's escape analysis puts on the heap), and
+// an Alloc costs one call plus, per word that has a history, a lock.
+//
 // The address expression is evaluated again by the hook, so it must be free
 // of effects (variables, fields, indexing, dereferences, conversions,
 // len/cap); otherwise the access is left unhooked with a Warning. It is

@@ -105,6 +105,9 @@ func (w *funcWalker) expr(e ast.Expr, s *sink) {
 		switch e.Op {
 		case token.AND:
 			w.locationOperands(e.X, s)
+			if lit, ok := ast.Unparen(e.X).(*ast.CompositeLit); ok {
+				w.newExpr(e, lit.Lbrace)
+			}
 		case token.ARROW:
 			w.expr(e.X, s)
 			if !w.noRewrite[e] {
@@ -571,10 +574,20 @@ func (w *funcWalker) builtin(e *ast.CallExpr, b *types.Builtin, s *sink) {
 		return
 	}
 	for i, a := range e.Args {
-		if i == 0 && (b.Name() == "make" || b.Name() == "new") {
+		if i == 0 && b.Name() == "make" {
 			continue // a type
 		}
-		w.expr(a, s)
+		w.expr(a, s) // new(T), or new(e) since Go 1.26
+	}
+	if b.Name() == "new" {
+		// SSA's Alloc of new is at the call's Lparen (its documentation
+		// says Rparen).
+		pos := e.Lparen
+		if !w.fs.p.heap[pos] {
+			pos = e.Rparen
+		}
+		w.newExpr(e, pos)
+		return
 	}
 	if len(e.Args) == 1 && !e.Ellipsis.IsValid() {
 		if _, multi := w.info.TypeOf(e.Args[0]).(*types.Tuple); multi {

@@ -93,7 +93,8 @@ func TestRun(t *testing.T) {
 	bin := buildPrograms(t)
 	env := []string{"GORACE=atexit_sleep_ms=0"}
 	// iosync: the file and HTTP edges (iosync.go).
-	for _, name := range []string{"semantics", "racefree", "iosync"} {
+	// reuse: memory freed and allocated again (alloc.go).
+	for _, name := range []string{"semantics", "racefree", "iosync", "reuse"} {
 		plain := run(t, filepath.Join(bin, "plain_"+name), env...)
 		inst := run(t, filepath.Join(bin, "inst_"+name), env...)
 		if plain.stdout != inst.stdout || plain.code != inst.code {
@@ -103,6 +104,11 @@ func TestRun(t *testing.T) {
 		if strings.Contains(inst.stderr, "DATA RACE") {
 			t.Errorf("%s: false race report:\n%s", name, inst.stderr)
 		}
+	}
+	// The scenario needs the address reused (GOMAXPROCS=1, one size
+	// class): else it checks nothing.
+	if got := run(t, filepath.Join(bin, "inst_reuse"), env...); !strings.Contains(got.stdout, "reused: true") {
+		t.Errorf("reuse: the collected object's memory was not allocated again:\n%s", got.stdout)
 	}
 	if got := run(t, filepath.Join(bin, "plain_semantics")); got.code != 3 {
 		t.Errorf("semantics: exit %d, want 3 (os.Exit(3))", got.code)
@@ -120,6 +126,18 @@ func TestRun(t *testing.T) {
 	}
 	if !strings.Contains(racy.stderr, "Found 1 data race(s)") {
 		t.Errorf("racy: no summary:\n%s", racy.stderr)
+	}
+
+	// Races on a heap variable and on a new object, both told to rt by
+	// Alloc (alloc.go), are still found.
+	ra := run(t, filepath.Join(bin, "inst_racyalloc"), env...)
+	for _, line := range []string{":15", ":16", ":19", ":20"} {
+		if want := filepath.Join("testdata", "run", "racyalloc", "main.go") + line; !strings.Contains(ra.stderr, want) {
+			t.Errorf("racyalloc: report does not name %s:\n%s", want, ra.stderr)
+		}
+	}
+	if ra.code != 66 || !strings.Contains(ra.stderr, "Found 2 data race(s)") {
+		t.Errorf("racyalloc: exit %d, want 66 and 2 races:\n%s", ra.code, ra.stderr)
 	}
 
 	// reflect's accesses happen in std: the helpers record them

@@ -6,6 +6,7 @@ import (
 	"go/types"
 	"go/version"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,6 +25,8 @@ type hook struct {
 	// same objects where the hook is placed.
 	idents []*ast.Ident
 	pos    token.Pos
+	// name is the variable an allocation hook is about.
+	name string
 }
 
 // A sink collects the hooks of the code evaluated at one point.
@@ -99,6 +102,8 @@ func (fs *fileState) funcDecl(fd *ast.FuncDecl) {
 			fs.buf.insert(fs.off(fd.Body.Rbrace), prioStmt, "; __rtMainOK = true; ")
 		}
 	}
+	// Heap parameters and results are allocated at entry.
+	prologue = append(prologue, w.fieldAllocs(fd.Recv, fd.Type.Params, fd.Type.Results)...)
 	if len(prologue) > 0 {
 		fs.usesRT = true
 		fs.buf.insert(fs.off(fd.Body.Lbrace)+1, prioStmt, " "+strings.Join(prologue, "; ")+"; ")
@@ -149,6 +154,7 @@ func (w *funcWalker) funcLit(lit *ast.FuncLit, extra string) {
 	if sig, ok := w.info.TypeOf(lit).(*types.Signature); ok && isHTTPHandler(sig) {
 		prologue = append(prologue, httpHandlerPrologue)
 	}
+	prologue = append(prologue, lw.fieldAllocs(lit.Type.Params, lit.Type.Results)...)
 	if len(prologue) > 0 {
 		w.fs.usesRT = true
 		w.fs.buf.insert(w.fs.off(lit.Body.Lbrace)+1, prioStmt, " "+strings.Join(prologue, "; ")+"; ")
@@ -194,7 +200,9 @@ func (w *funcWalker) stmtList(list []ast.Stmt) {
 				at = inner.Pos()
 			}
 		}
-		post := &sink{}
+		// The new heap variables it declares are allocated by the
+		// statement: rt learns it right after.
+		post := w.declAllocs(inner)
 		if as, ok := inner.(*ast.AssignStmt); ok {
 			w.assignSplit(as, pre, post)
 		} else {
@@ -268,13 +276,20 @@ func (w *funcWalker) stmt(s ast.Stmt, pre *sink, label string) {
 			w.stmt(s.Init, pre, "")
 		}
 		w.expr(s.Tag, pre)
-		w.caseClauses(s.Body)
+		w.caseClauses(s.Body, w.initAllocs(s.Init), nil)
 	case *ast.TypeSwitchStmt:
 		if s.Init != nil {
 			w.stmt(s.Init, pre, "")
 		}
 		w.stmt(s.Assign, pre, "")
-		w.caseClauses(s.Body)
+		v := typeSwitchVar(s)
+		allocs := w.initAllocs(s.Init)
+		if v != nil {
+			// switch x := f(); x := x.(type): in the clauses, x is the
+			// type switch's.
+			allocs = slices.DeleteFunc(allocs, func(h hook) bool { return h.name == v.Name })
+		}
+		w.caseClauses(s.Body, allocs, v)
 	case *ast.SelectStmt:
 		w.selectStmt(s, pre)
 	case *ast.DeclStmt:
@@ -430,7 +445,9 @@ func (w *funcWalker) ifStmt(s *ast.IfStmt, pre *sink) {
 			}
 		}
 	}
-	cs := &sink{}
+	// The heap variables of the init statement: first in the condition's
+	// hooks closure, the first place after the init statement.
+	cs := &sink{hooks: w.initAllocs(s.Init)}
 	w.expr(s.Cond, cs)
 	if len(cs.hooks) > 0 {
 		if pre != nil && s.Init == nil {
@@ -483,6 +500,12 @@ func (w *funcWalker) forStmt(s *ast.ForStmt, pre *sink, label string) {
 		w.stmt(s.Post, ps, "")
 		w.dropFresh(ps, fresh)
 		w.loopTail(s.Body, label, ps)
+	}
+	if len(fresh) > 0 {
+		// Each iteration's heap variables are new: rt learns it first in
+		// the body (the condition and post statement's accesses to them
+		// are not hooked, see above).
+		w.atBlockStart(s.Body, &sink{hooks: w.initAllocs(s.Init)})
 	}
 	w.block(s.Body)
 }
@@ -545,6 +568,16 @@ func (w *funcWalker) rangeStmt(s *ast.RangeStmt, pre *sink, label string) {
 		_ = u
 		w.expr(s.X, pre)
 	}
+	if s.Tok == token.DEFINE && w.perIteration() {
+		// Each iteration's variables are new.
+		var ids []*ast.Ident
+		for _, e := range []ast.Expr{s.Key, s.Value} {
+			if id, ok := e.(*ast.Ident); ok {
+				ids = append(ids, id)
+			}
+		}
+		w.defAllocs(ids, start)
+	}
 	if s.Tok == token.ASSIGN {
 		if s.Key != nil {
 			w.target(s.Key, start, false)
@@ -565,7 +598,12 @@ func isBlank(e ast.Expr) bool {
 	return ok && id.Name == "_"
 }
 
-func (w *funcWalker) caseClauses(body *ast.BlockStmt) {
+// caseClauses walks the clauses of a switch. Each clause starts with
+// allocs (the allocation hooks of the heap variables of the switch's init
+// statement: the clause taken is the first place after it that a hook can
+// go) and, in a type switch declaring v, the allocation of the clause's v
+// when SSA puts it on the heap and the clause uses it.
+func (w *funcWalker) caseClauses(body *ast.BlockStmt, allocs []hook, v *ast.Ident) {
 	for _, c := range body.List {
 		cc := c.(*ast.CaseClause)
 		cs := &sink{}
@@ -575,8 +613,48 @@ func (w *funcWalker) caseClauses(body *ast.BlockStmt) {
 		if len(cs.hooks) > 0 {
 			w.fs.warn(cc.Pos(), "case expression not instrumented")
 		}
+		start := &sink{hooks: append([]hook(nil), allocs...)}
+		if obj, ok := w.info.Implicits[cc].(*types.Var); ok && v != nil && w.heapLocal(obj) && w.mentions(cc.Body, obj) {
+			start.add(w.allocHook(v.Name, v.Pos()))
+		}
+		if len(start.hooks) > 0 {
+			w.placeAt(w.fs.off(cc.Colon)+1, cc.Colon, start, " ", ";")
+		}
 		w.stmtList(cc.Body)
 	}
+}
+
+// initAllocs returns the allocation hooks of the heap variables an init
+// statement declares.
+func (w *funcWalker) initAllocs(init ast.Stmt) []hook {
+	if init == nil {
+		return nil
+	}
+	return w.declAllocs(init).hooks
+}
+
+// typeSwitchVar returns the variable a type switch declares, or nil.
+func typeSwitchVar(s *ast.TypeSwitchStmt) *ast.Ident {
+	if as, ok := s.Assign.(*ast.AssignStmt); ok && len(as.Lhs) == 1 {
+		if id, ok := as.Lhs[0].(*ast.Ident); ok && id.Name != "_" {
+			return id
+		}
+	}
+	return nil
+}
+
+// mentions reports whether a statement of list uses obj.
+func (w *funcWalker) mentions(list []ast.Stmt, obj types.Object) bool {
+	found := false
+	for _, st := range list {
+		ast.Inspect(st, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok && w.info.Uses[id] == obj {
+				found = true
+			}
+			return !found
+		})
+	}
+	return found
 }
 
 // selectStmt: the channel and value operands are evaluated on entry, the
@@ -652,6 +730,8 @@ func (w *funcWalker) selectStmt(s *ast.SelectStmt, pre *sink) {
 			for _, l := range as.Lhs {
 				w.target(l, start, false)
 			}
+		} else if ok {
+			start.hooks = append(start.hooks, w.declAllocs(as).hooks...)
 		}
 		w.placeAt(w.fs.off(cc.Colon)+1, cc.Colon, start, " ", ";")
 		w.stmtList(cc.Body)

@@ -160,12 +160,15 @@
 //
 // # Memory reuse
 //
-// rt has no allocator hooks. Memory the collector frees and the allocator
-// hands out again would carry the old object's history; rt forgets a shadow
-// page's history at its first slow-path access after a garbage collection
-// (counted by a finalizer that re-arms itself; no word of the page was
-// updated since, so this is the rule "forget a word last updated before a
-// collection"), and the instrumenter can call Alloc for fresh objects. Addresses inside the running goroutine's own
+// Memory the collector frees and the allocator hands out again would carry
+// the old object's history. The instrumenter calls Alloc after every heap
+// allocation of instrumented code (as the runtime calls racemalloc under
+// -race), which forgets the new object's words at once (alloc.go); for
+// the rest (objects allocated by uninstrumented code, slices), rt forgets
+// a shadow page's history at its first slow-path access after a garbage
+// collection (counted by a finalizer that re-arms itself; no word of the
+// page was updated since, so this is the rule "forget a word last updated
+// before a collection"). Addresses inside the running goroutine's own
 // stack are ignored (non-escaping variables cannot be shared; stacks move
 // and are reused).
 //

@@ -136,8 +136,12 @@ func rangeMask(a, addr, n uintptr) uint8 {
 
 // Alloc tells rt that [addr, addr+n) was just allocated: accesses to
 // whatever lived there before cannot race with accesses to the new object.
-// Without it rt relies on its garbage-collection heuristic (doc.go).
-func Alloc(addr, n uintptr) { resetRange(cur(), addr, n) }
+// Without it rt relies on its garbage-collection heuristic (doc.go). The
+// instrumenter calls it after every allocation SSA puts on the heap
+// (instrument/doc.go); it costs one call and, per word that has a history
+// to forget, a lock (alloc.go). An address on the caller's own stack is
+// ignored, as by the access hooks.
+func Alloc(addr, n uintptr) { allocRange(cur(), addr, n) }
 
 // callerPC returns the pc of the instrumented access: skip is the number of
 // frames between callerPC and it (the exported hook, and any slow path in

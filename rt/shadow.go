@@ -163,18 +163,28 @@ func (g *gstate) cell(addr uintptr) *atomic.Uint64 {
 }
 
 func findPage(key uintptr) *shadowPage {
-	if d := pdir.Load(); d != nil {
-		for i := hashPage(key) & d.mask; ; i = (i + 1) & d.mask {
-			p := d.cells[i].Load()
-			if p == nil {
-				break
-			}
-			if p.key == key {
-				return p
-			}
-		}
+	if p := lookupPage(key); p != nil {
+		return p
 	}
 	return newPage(key)
+}
+
+// lookupPage returns the shadow page of key, or nil if there is none:
+// unlike findPage it does not create one.
+func lookupPage(key uintptr) *shadowPage {
+	d := pdir.Load()
+	if d == nil {
+		return nil
+	}
+	for i := hashPage(key) & d.mask; ; i = (i + 1) & d.mask {
+		p := d.cells[i].Load()
+		if p == nil {
+			return nil
+		}
+		if p.key == key {
+			return p
+		}
+	}
 }
 
 func newPage(key uintptr) *shadowPage {
@@ -668,18 +678,6 @@ func writeSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	l.Store(0)
 	if found {
 		reportRace(g, rc, info)
-	}
-}
-
-// resetRange forgets the history of [addr, addr+n): the memory was just
-// allocated, so earlier accesses belong to an object that no longer exists.
-func resetRange(g *gstate, addr, n uintptr) {
-	for a := addr &^ 7; a < addr+n; a += 8 {
-		cell := g.cell(a)
-		l := lockOf(a)
-		lockWord(l)
-		resetCell(cell)
-		l.Store(0)
 	}
 }
 

@@ -34,10 +34,9 @@ const wantRaceAtLeast = 220
 // reported today, each with the reason. Any other is a regression; a
 // listed one that turns clean is logged, to be removed from the list.
 // (TestNoRaceIOFile and TestNoRaceIOHttp are clean since I/O is an edge:
-// instrument/iosync.go.)
-var knownFalsePositives = map[string]string{
-	"TestNoRaceTinyAlloc": "timing: a tiny object freed and reused before rt learns that a collection ran (its finalizer sentinel runs late at GOMAXPROCS=1) keeps the old object's history",
-}
+// instrument/iosync.go; TestNoRaceTinyAlloc since instrumented
+// allocations call rt.Alloc: instrument/alloc.go.)
+var knownFalsePositives = map[string]string{}
 
 // missReasons explains the known misses, for the score table.
 var missReasons = map[string]string{
