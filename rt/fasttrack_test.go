@@ -235,17 +235,6 @@ func TestAllocForgets(t *testing.T) {
 	})
 }
 
-func TestGCForgets(t *testing.T) {
-	a := heapWord()
-	gcForgets = true
-	defer func() { gcForgets = false }()
-	wantRaces(t, 0, func() {
-		run(func() { Write(a) })
-		gcGen.Add(1) // what the finalizer does after a collection
-		run(func() { Write(a) })
-	})
-}
-
 func TestStackAddressesIgnored(t *testing.T) {
 	wantRaces(t, 0, func() {
 		run(func() {

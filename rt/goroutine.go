@@ -41,6 +41,8 @@ type gstate struct {
 	stkID    uint32    // depot id of frames, valid if stkValid
 	stkValid bool
 	stkSteps [16]stackStep // this goroutine's recent depot steps (see stack)
+
+	objCache *[objCacheSize]objCacheEntry // objects g noted (heapobj.go); nil until its first slow path
 }
 
 // A stackStep caches one step of the stack depot's trie: the node of pc

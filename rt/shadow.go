@@ -72,10 +72,13 @@ type shadowCells [wordsPerPage]atomic.Uint64
 type shadowPage struct {
 	key   uintptr
 	cells *shadowCells
-	// gen is gcGen when the page's history was last known current (see
-	// refreshPage); mu serialises the reset.
+	// gen is gcGen when the page's history was last checked against the
+	// collector (see checkObject); mu serialises that check and objs.
 	gen atomic.Uint32
 	mu  sync.Mutex
+	// objs are the heap objects the page's words were last accessed as,
+	// sorted by base (see heapobj.go).
+	objs []pageObj
 }
 
 // shadowRec is the full FastTrack state of a word whose state does not fit
@@ -135,9 +138,9 @@ var (
 	pmu  sync.Mutex
 
 	// gcGen counts garbage collections (see armGCWatch). A shadow page not
-	// updated by a slow path since a collection may describe objects the
-	// collector has since freed and the allocator reused; its history is
-	// dropped.
+	// checked since a collection may describe objects the collector has
+	// since freed and the allocator reused; the history of its words whose
+	// object died is dropped (heapobj.go).
 	gcGen atomic.Uint32
 
 	// Test knobs, set before any goroutine uses rt.
@@ -385,29 +388,6 @@ func (s *wordState) store(cell *atomic.Uint64, rv *readVec) {
 	cell.Store(cellFull | uint64(s.rec))
 }
 
-// refreshPage drops the page's history if a garbage collection happened
-// since its last slow-path update (see gcGen): the first slow path in a page
-// after a collection forgets every word of it, which is what the per-word
-// rule "forget what was last updated before the collection" gives, since no
-// word of the page was updated after it.
-func refreshPage(p *shadowPage, base uintptr) {
-	gen := gcGen.Load()
-	if !gcForgets || p.gen.Load() == gen {
-		return
-	}
-	p.mu.Lock()
-	if p.gen.Load() != gen {
-		for i := range p.cells {
-			l := lockOf(base + uintptr(i)*8)
-			lockWord(l)
-			resetCell(&p.cells[i])
-			l.Store(0)
-		}
-		p.gen.Store(gen)
-	}
-	p.mu.Unlock()
-}
-
 // resetCell forgets a word. Called with the word locked.
 func resetCell(cell *atomic.Uint64) {
 	if c := cell.Load(); c&cellFull != 0 {
@@ -505,7 +485,9 @@ func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 		slowPaths.Add(1)
 	}
 	cell := g.cell(addr)
-	refreshPage(g.page, addr&^(1<<pageShift-1))
+	if gcForgets {
+		g.checkObject(g.page, addr)
+	}
 	info := accessInfo{goid: g.id, pc: pc, stk: g.stack()}
 	if !atomic {
 		if firstAccess(cell, g.cr|uint64(mask)) {
@@ -634,7 +616,9 @@ func writeSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 		slowPaths.Add(1)
 	}
 	cell := g.cell(addr)
-	refreshPage(g.page, addr&^(1<<pageShift-1))
+	if gcForgets {
+		g.checkObject(g.page, addr)
+	}
 	info := accessInfo{goid: g.id, pc: pc, stk: g.stack()}
 	if !atomic && firstAccess(cell, g.cw|uint64(mask)) {
 		putInfo(addr, true, g.ep, info)
