@@ -29,8 +29,16 @@ const newHelper = `func __rt_new[T any](p *T) *T {
 // newExpr wraps e, an &T{...} or new(...) whose Alloc SSA puts on the heap
 // at pos, in __rt_new: the call runs right after the allocation, in the
 // expression's place, so evaluation order is unchanged.
+//
+// A constructor's result is left alone: the compiler inlines a function
+// whose body is `return &T{...}` and initialises a package variable set
+// from it statically, with no init function (Go's test/noinit.go checks
+// that), which a call to rt.Alloc would prevent. Under -race the
+// allocation hook is inside the runtime's allocator, out of the
+// compiler's sight. Reuse of such an object's memory is still caught by
+// rt's check of the object at its first slow path (rt/heapobj.go).
 func (w *funcWalker) newExpr(e ast.Expr, pos token.Pos) {
-	if !w.fs.p.heap[pos] {
+	if !w.fs.p.heap[pos] || e == w.ctor {
 		return
 	}
 	t, ok := w.info.TypeOf(e).Underlying().(*types.Pointer)
@@ -121,4 +129,27 @@ func (w *funcWalker) fieldAllocs(lists ...*ast.FieldList) []string {
 func (w *funcWalker) perIteration() bool {
 	v := w.info.FileVersions[w.fs.f]
 	return v == "" || version.Compare(v, "go1.22") >= 0
+}
+
+// ctorResult returns the &T{...} or new(T) that body does nothing but
+// return, or nil.
+func ctorResult(body *ast.BlockStmt) ast.Expr {
+	if body == nil || len(body.List) != 1 {
+		return nil
+	}
+	ret, ok := body.List[0].(*ast.ReturnStmt)
+	if !ok || len(ret.Results) != 1 {
+		return nil
+	}
+	switch e := ast.Unparen(ret.Results[0]).(type) {
+	case *ast.UnaryExpr:
+		if _, ok := ast.Unparen(e.X).(*ast.CompositeLit); ok && e.Op == token.AND {
+			return e
+		}
+	case *ast.CallExpr:
+		if id, ok := ast.Unparen(e.Fun).(*ast.Ident); ok && id.Name == "new" {
+			return e
+		}
+	}
+	return nil
 }

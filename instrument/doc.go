@@ -91,7 +91,11 @@
 // len/cap); otherwise the access is left unhooked with a Warning. It is
 // evaluated before the statement: a nil or out-of-range address panics in
 // the hook, before the rest of the statement's effects (e.g. a call in
-// f() + s[i]). Accesses the statement makes after one of its own calls are
+// f() + s[i]). A hook whose access is on a later line of the statement (a
+// select's case, an operand on a line of its own) is preceded by a
+// /*line*/ comment giving it that line, and the statement's own position
+// is restored after the hooks: the panic, and a race report, name the
+// access's line. Accesses the statement makes after one of its own calls are
 // recorded before that call (a call that synchronises and then the access,
 // in one statement, can be reported as racing), except the targets of an
 // assignment in a statement list whose right-hand side calls or receives:
@@ -206,13 +210,20 @@
 //
 // os.Exit becomes __rt_osExit(os.Exit), i.e. rt.Exit, which prints the race
 // summary and exits 66 when races were found. main starts with
-// "__rtMainOK := false; defer func() { if __rtMainOK { __rt.Exit(0) } }()"
+// "__rtMainOK := false; defer __rt_mainExit(&__rtMainOK)" (a helper, not a
+// closure, so that main's closures keep their names, main.main.func1, ...)
 // and sets the flag before each return and at its end, so a normal return
 // ends in rt.Exit(0) after main's own deferred calls, and a panic keeps its
 // own exit. With Options.Tests, each TestXxx(t *testing.T) of a _test.go
 // file starts with "__rt.TestBegin(t); defer __rt.TestEnd(t)"; with
 // Options.FuncHooks every instrumented function starts with
-// "__rt.FuncEnter(0); defer __rt.FuncExit()".
+// "__rt.FuncEnter(0); defer __rt.FuncExit()", except a leaf: a body that,
+// outside its function literals, makes no call (builtins and conversions
+// aside) and got no hook. No report can show a leaf's frame, and the
+// compiler drops racefuncenter from leaves under -race too; without the
+// defer a leaf stays inlinable, so a package-level variable initialised
+// by a call of it is still initialised statically, and an empty init
+// function is still dropped (test/noinit.go).
 //
 // # Not instrumented
 //

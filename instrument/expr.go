@@ -933,6 +933,7 @@ func (w *funcWalker) placeBefore(pos token.Pos, s *sink, cache accessCache) {
 	}
 	var texts []string
 	seen := map[string]bool{}
+	line := 0 // the line a directive gave the hooks so far (0: none)
 	for _, h := range hooks {
 		if h.key != "" {
 			if !h.write && writes[h.key] {
@@ -955,7 +956,7 @@ func (w *funcWalker) placeBefore(pos token.Pos, s *sink, cache accessCache) {
 			}
 			cache[h.key] = cacheEntry{write: h.write || cache[h.key].write, idents: ids, shared: shared}
 		}
-		texts = append(texts, h.text)
+		texts = append(texts, w.lineOf(h.pos, pos, &line)+h.text)
 	}
 	if hasSync {
 		clear(cache)
@@ -963,7 +964,43 @@ func (w *funcWalker) placeBefore(pos token.Pos, s *sink, cache accessCache) {
 	if len(texts) == 0 {
 		return
 	}
-	w.fs.buf.insert(w.fs.off(pos), prioStmt, strings.Join(texts, "; ")+"; ")
+	restore := ""
+	if line != 0 {
+		restore = lineDirective(w.fs.p.in.Fset.Position(pos))
+	}
+	w.fs.buf.insert(w.fs.off(pos), prioStmt, strings.Join(texts, "; ")+"; "+restore)
+}
+
+// lineOf returns the /*line*/ directive that gives a hook placed before
+// the statement at stmt the position of its access at pos, when the access
+// is on a later line of the statement (a select's case, an operand on a
+// line of its own), and *line is not that line already: a nil dereference
+// in the hook then panics at the access's line, as the access would
+// (test/fixedbugs/bug347.go), and a race report names that line. The
+// caller restores the statement's own position after the hooks.
+func (w *funcWalker) lineOf(pos, stmt token.Pos, line *int) string {
+	if !pos.IsValid() {
+		return ""
+	}
+	fset := w.fs.p.in.Fset
+	p, s := fset.Position(pos), fset.Position(stmt)
+	if p.Filename != s.Filename || p.Line <= s.Line {
+		if *line != 0 && *line != s.Line {
+			*line = s.Line
+			return lineDirective(s)
+		}
+		return ""
+	}
+	if *line == p.Line {
+		return ""
+	}
+	*line = p.Line
+	return lineDirective(p)
+}
+
+// lineDirective is a /*line*/ comment giving the next character position p.
+func lineDirective(p token.Position) string {
+	return "/*line " + p.Filename + ":" + strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Column) + "*/"
 }
 
 // placeAt inserts hooks at a byte offset (the start of a block or case).

@@ -3,6 +3,7 @@ package instrument_test
 import (
 	"bytes"
 	"go/ast"
+	"go/format"
 	"go/parser"
 	"go/token"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/raceinst/raceinst/instrument"
 )
 
@@ -59,5 +61,75 @@ func TestCgoLineDirectives(t *testing.T) {
 	})
 	if hooks == 0 {
 		t.Errorf("no Read/Write hooks in the rewritten file:\n%s", out)
+	}
+}
+
+// TestSelectCaseLines: the hooks a select's cases get before the statement
+// carry their case's line (a nil channel field panics there, as in
+// test/fixedbugs/bug347.go), and the select and what follows keep theirs.
+func TestSelectCaseLines(t *testing.T) {
+	dir := t.TempDir()
+	src := "package p\n\nvar T *struct{ c chan int }\n\nvar C chan int\n\n" +
+		"func F() int {\n" + // line 7
+		"\tselect {\n" + // 8
+		"\tcase <-T.c:\n" + // 9
+		"\t\treturn 1\n" + // 10
+		"\tcase C <- 1:\n" + // 11
+		"\t}\n" + // 12
+		"\treturn 2\n" + // 13
+		"}\n"
+	if err := os.WriteFile(filepath.Join(dir, "x.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l := load(t, dir)
+	res, err := instrument.Package(l.in, instrument.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := res.Files[0].Src
+	fs := token.NewFileSet()
+	f, err := parser.ParseFile(fs, "out.go", out, parser.SkipObjectResolution)
+	if err != nil {
+		t.Fatalf("rewritten file does not parse: %v\n%s", err, out)
+	}
+	want := map[string]int{
+		"Read(&T)": 9, "Read(&T.c)": 9, "ChanRecv": 9, "Read(&C)": 11, "ChanSend": 11, "select": 8, "return 2": 13,
+		// In the cases, on their lines (the last of each name).
+		"ChanRecvDone": 9, "ChanSendDone": 11, "ChanCancel": 11,
+	}
+	got := map[string]int{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.SelectStmt:
+			got["select"] = fs.Position(n.Pos()).Line
+		case *ast.ReturnStmt:
+			if lit, ok := n.Results[0].(*ast.BasicLit); ok && lit.Value == "2" {
+				got["return 2"] = fs.Position(n.Pos()).Line
+			}
+		case *ast.CallExpr:
+			sel, ok := n.Fun.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if id, ok := sel.X.(*ast.Ident); !ok || id.Name != "__rt" {
+				return true
+			}
+			name := sel.Sel.Name
+			if name == "Read" {
+				// __rt.Read(uintptr(__unsafe.Pointer(&X)))
+				arg := n.Args[0].(*ast.CallExpr).Args[0].(*ast.CallExpr).Args[0]
+				var b strings.Builder
+				b.WriteString("Read(")
+				if err := format.Node(&b, token.NewFileSet(), arg); err != nil {
+					t.Fatal(err)
+				}
+				name = b.String() + ")"
+			}
+			got[name] = fs.Position(n.Pos()).Line
+		}
+		return true
+	})
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("lines (-want +got):\n%s\n%s", d, out)
 	}
 }

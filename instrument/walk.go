@@ -47,6 +47,9 @@ type funcWalker struct {
 	recv2     map[*ast.UnaryExpr]bool
 	// results are the function's named results: a bare return reads them.
 	results *ast.FieldList
+	// ctor is the &T{...} or new(T) that a constructor, a declared
+	// function whose body is just `return &T{...}`, returns (see newExpr).
+	ctor ast.Expr
 }
 
 func (fs *fileState) newWalker() *funcWalker {
@@ -72,10 +75,8 @@ func (fs *fileState) funcDecl(fd *ast.FuncDecl) {
 		return
 	}
 	w := fs.newWalker()
+	w.ctor = ctorResult(fd.Body)
 	var prologue []string
-	if p.opts.FuncHooks {
-		prologue = append(prologue, "__rt.FuncEnter(0); defer __rt.FuncExit()")
-	}
 	if p.opts.Tests && fs.isTest && fd.Recv == nil && isTestFunc(fd, obj) {
 		params := fd.Type.Params.List
 		if len(params[0].Names) == 0 || params[0].Names[0].Name == "_" {
@@ -94,7 +95,10 @@ func (fs *fileState) funcDecl(fd *ast.FuncDecl) {
 	if p.in.Pkg.Name() == "main" && fd.Recv == nil && fd.Name.Name == "main" {
 		// rt.Exit(0) where main returns normally; a panic keeps its exit.
 		w.isMain = true
-		prologue = append(prologue, "__rtMainOK := false; defer func() { if __rtMainOK { __rt.Exit(0) } }()")
+		// A helper, not a closure: main's own closures keep their names
+		// (main.main.func1, ...), which programs see in their stacks.
+		w.useHelper("__rt_mainExit", mainExitHelper)
+		prologue = append(prologue, "__rtMainOK := false; defer __rt_mainExit(&__rtMainOK)")
 		if len(fd.Body.List) == 0 {
 			// func main() {}: the end is where the prologue goes.
 			prologue = append(prologue, "__rtMainOK = true")
@@ -104,12 +108,86 @@ func (fs *fileState) funcDecl(fd *ast.FuncDecl) {
 	}
 	// Heap parameters and results are allocated at entry.
 	prologue = append(prologue, w.fieldAllocs(fd.Recv, fd.Type.Params, fd.Type.Results)...)
-	if len(prologue) > 0 {
-		fs.usesRT = true
-		fs.buf.insert(fs.off(fd.Body.Lbrace)+1, prioStmt, " "+strings.Join(prologue, "; ")+"; ")
-	}
 	w.results = fd.Type.Results
-	w.block(fd.Body)
+	fs.prologue(fd.Body, nil, prologue, func() { w.block(fd.Body) })
+}
+
+const mainExitHelper = `func __rt_mainExit(ok *bool) {
+	if *ok {
+		__rt.Exit(0)
+	}
+}
+`
+
+// prologue walks a function body (walk) and puts first in it the texts of
+// lead, FuncEnter/FuncExit if Options.FuncHooks asks for them and the body
+// is not a leaf, and rest. A leaf makes no call and got no hook: no access
+// can be reported while its frame is on the stack, so the frame is not
+// needed, as the compiler drops racefuncenter/racefuncexit from such
+// functions under -race (ssa's needRaceCleanup). Without them the function
+// stays inlinable (no defer): package-level variables initialised by a call
+// of it are still initialised statically, and empty init functions are
+// still dropped (test/noinit.go).
+func (fs *fileState) prologue(body *ast.BlockStmt, lead, rest []string, walk func()) {
+	// The prologue's place is taken before the walk: hooks of the first
+	// statement inserted at the same offset must come after it.
+	at := len(fs.buf.edits)
+	fs.buf.insert(fs.off(body.Lbrace)+1, prioStmt, "")
+	walk()
+	texts := append([]string(nil), lead...)
+	if fs.p.opts.FuncHooks && !fs.leaf(body, at+1) {
+		texts = append(texts, "__rt.FuncEnter(0); defer __rt.FuncExit()")
+	}
+	texts = append(texts, rest...)
+	if len(texts) == 0 {
+		fs.buf.edits = append(fs.buf.edits[:at], fs.buf.edits[at+1:]...)
+		return
+	}
+	fs.usesRT = true
+	fs.buf.edits[at].text = " " + strings.Join(texts, "; ") + "; "
+}
+
+// leaf reports whether body, outside the function literals in it, makes
+// no call (builtins and conversions aside; a range over a function calls
+// it) and got none of the edits made since the from'th.
+func (fs *fileState) leaf(body *ast.BlockStmt, from int) bool {
+	info := fs.p.in.Info
+	leaf := true
+	var lits [][2]int
+	ast.Inspect(body, func(n ast.Node) bool {
+		if !leaf {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			lits = append(lits, [2]int{fs.off(n.Body.Lbrace), fs.off(n.Body.Rbrace)})
+			return false
+		case *ast.CallExpr:
+			if tv, ok := info.Types[n.Fun]; !ok || !tv.IsType() && !tv.IsBuiltin() {
+				leaf = false
+			}
+		case *ast.RangeStmt:
+			if t := info.TypeOf(n.X); t == nil {
+				leaf = false
+			} else if _, ok := t.Underlying().(*types.Signature); ok {
+				leaf = false
+			}
+		}
+		return true
+	})
+	if !leaf {
+		return false
+	}
+edits:
+	for _, e := range fs.buf.edits[from:] {
+		for _, l := range lits {
+			if l[0] <= e.start && e.end <= l[1] {
+				continue edits
+			}
+		}
+		return false
+	}
+	return true
 }
 
 // isTestFunc reports whether fd is a TestXxx(t *testing.T), as go test
@@ -144,23 +222,16 @@ func (w *funcWalker) funcLit(lit *ast.FuncLit, extra string) {
 		return
 	}
 	lw := w.fs.newWalker()
-	var prologue []string
+	var lead, rest []string
 	if extra != "" {
-		prologue = append(prologue, extra)
-	}
-	if p.opts.FuncHooks {
-		prologue = append(prologue, "__rt.FuncEnter(0); defer __rt.FuncExit()")
+		lead = append(lead, extra)
 	}
 	if sig, ok := w.info.TypeOf(lit).(*types.Signature); ok && isHTTPHandler(sig) {
-		prologue = append(prologue, httpHandlerPrologue)
+		rest = append(rest, httpHandlerPrologue)
 	}
-	prologue = append(prologue, lw.fieldAllocs(lit.Type.Params, lit.Type.Results)...)
-	if len(prologue) > 0 {
-		w.fs.usesRT = true
-		w.fs.buf.insert(w.fs.off(lit.Body.Lbrace)+1, prioStmt, " "+strings.Join(prologue, "; ")+"; ")
-	}
+	rest = append(rest, lw.fieldAllocs(lit.Type.Params, lit.Type.Results)...)
 	lw.results = lit.Type.Results
-	lw.block(lit.Body)
+	w.fs.prologue(lit.Body, lead, rest, func() { lw.block(lit.Body) })
 }
 
 func (w *funcWalker) block(b *ast.BlockStmt) {

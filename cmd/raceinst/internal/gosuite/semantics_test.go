@@ -264,13 +264,9 @@ var gosuiteStride = map[string]int{
 // with the reason. Races reported in programs that otherwise behave the
 // same are not failures here (see SEMANTICS.md).
 var gosuiteKnown = map[string]string{
-	"chanlinear.go":                  "times select over 2000 and 4000 channels and wants linear growth: instrumented, 1.7 s vs 5.5 s (rt's select cost grows with the channel count)",
-	"closure.go":                     "counts a closure's heap allocations (runtime.MemStats): the hooks allocate",
-	"devirtualization_nil_panics.go": "a nil-interface method call panics where go build's binary recovers differently (not yet diagnosed)",
-	"noinit.go":                      "checks that static data needs no init functions: the instrumented package has some (not yet diagnosed)",
-	"peano.go":                       "deep recursion: slower than the 60 s limit with FuncEnter/FuncExit in every call",
-	"fixedbugs/bug347.go":            "wants the nil dereference of select case <-t.c at the case's line (22): the select's hooks evaluate t.c before the statement, on line 21",
-	"fixedbugs/issue79186.go":        "slower than the 60 s limit instrumented (not yet diagnosed)",
+	"chanlinear.go":           "times select over 2000 and 4000 channels and wants linear growth: instrumented, 1.7 s vs 5.5 s (rt's select cost grows with the channel count)",
+	"closure.go":              "counts heap allocations (runtime.MemStats.Mallocs) around a call: the hooked read of memstats.Mallocs in between is the first access of a new heap page, and rt allocates that page's shadow on the Go heap (-race's shadow is outside it)",
+	"fixedbugs/issue79186.go": "51M RWMutex-guarded map reads by 256 goroutines on 2 Ps: 256-slot clocks joined at every RLock/RUnlock, a 256-entry read vector of the map header reallocated after every write, and a convoy on rt's word spin lock while its holder allocates that vector (waiters Gosched behind each other); 5 min 41 s on a loaded 2-core machine, -race 15 s (see SEMANTICS.md)",
 }
 
 type goSuiteProgram struct {
