@@ -40,10 +40,13 @@ type gstate struct {
 	frameIDs []uint32  // depot ids of frames[:1], frames[:2], ...: a prefix of them, kept as frames change
 	stkID    uint32    // depot id of frames, valid if stkValid
 	stkValid bool
-	stkSteps [16]stackStep // this goroutine's recent depot steps (see stack)
+	stkSteps [16]stackStep          // this goroutine's recent depot steps (see stack)
+	acq      [1 << acqBits]acqEntry // sync objects acquired (see acquire)
 
 	objCache *[objCacheSize]objCacheEntry // objects g noted (heapobj.go); nil until its first slow path
 }
+
+const acqBits = 3
 
 // A stackStep caches one step of the stack depot's trie: the node of pc
 // under parent is id. Nodes are never removed, so a cached step stays true.

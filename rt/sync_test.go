@@ -512,3 +512,26 @@ func TestHooksDoNotAllocate(t *testing.T) {
 		t.Errorf("release/acquire/new-epoch write allocate %v times", n)
 	}
 }
+
+// TestAcquireCache checks acquire's fast path: acquiring an object again
+// with no release on it since skips the shard lock, and a release in
+// between is still acquired.
+func TestAcquireCache(t *testing.T) {
+	x, l := heapWord(), heapWord()
+	wantRaces(t, 0, func() {
+		run(func() { Write(x); Release(l) })
+		Acquire(l)
+		Acquire(l) // nothing new: the cached version
+		Read(x)
+		run(func() { Write(x); Release(l) }) // a new release on l
+		Acquire(l)
+		Read(x)
+	})
+	y := heapWord()
+	wantRaces(t, 1, func() {
+		Acquire(l)
+		run(func() { Write(y) }) // no release: not ordered
+		Acquire(l)
+		Read(y)
+	})
+}

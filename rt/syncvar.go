@@ -26,6 +26,18 @@ type syncVar struct {
 	base  vclock
 	owned bool
 	eps   [syncEps]epoch // 0 = unused; at most one per slot
+	// ver counts the releases on the object (changed under the shard
+	// lock, read without it by acquire's fast path).
+	ver atomic.Uint64
+}
+
+// acqEntry is one entry of a goroutine's cache of the sync objects it
+// acquired: v's clock at version ver is in the goroutine's clock. Sync
+// objects are never freed, so v stays valid.
+type acqEntry struct {
+	k   syncKey
+	v   *syncVar
+	ver uint64
 }
 
 const syncEps = 3
@@ -72,9 +84,18 @@ func (g *gstate) frozenClock() vclock {
 // acquire joins the clock released on k into g: everything released there
 // happens before g's next step.
 func acquire(g *gstate, k syncKey) {
+	// Nothing was released on k since g last acquired it (the readers of
+	// an RWMutex that no writer holds, a Once done): g's clock, which only
+	// grows, holds it already, and the shard lock, which every goroutine
+	// using the object takes, is not needed.
+	e := &g.acq[(uint64(k.addr>>3)*0x9E3779B97F4A7C15+uint64(k.sub))>>(64-acqBits)]
+	if e.v != nil && e.k == k && e.v.ver.Load() == e.ver {
+		return
+	}
 	sh := shardOf(k)
 	sh.mu.Lock()
 	if v := sh.m[k]; v != nil {
+		*e = acqEntry{k: k, v: v, ver: v.ver.Load()}
 		if !(g.frozenOK && sameClock(v.base, g.frozen)) && g.vc.joinChanged(v.base) {
 			g.frozenOK = false
 		}
@@ -125,6 +146,7 @@ func release(g *gstate, k syncKey, merge bool) {
 		v.own()
 		v.base.join(g.vc)
 	}
+	v.ver.Add(1)
 	sh.mu.Unlock()
 	g.tick()
 }
