@@ -3,41 +3,59 @@
 # in one run on one machine: cold (empty GOCACHE, so the standard library
 # is compiled too) and warm (the same build again, served by the cache).
 #
+# The program is a user's: golang.org/x/tools/cmd/goimports (at the x/tools
+# version of this module's go.mod) built from a scratch module that
+# requires it, with raceinst instrumenting x/tools' packages
+# (-instrument=golang.org/x/tools/...) and -race instrumenting everything.
+#
 # Usage (from anywhere in the repository):
 #
-#	bench/raceinst/build_times.sh [package]   # default ./cmd/forkcheck
+#	bench/raceinst/build_times.sh [package] [instrument patterns]
 #
-# Needs cgo for -race on most ports. Writes only to a temporary directory.
+# Needs cgo for -race on most ports. Writes only to a temporary directory
+# (and the module cache, which go get fills if x/tools is not there).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-pkg=${1:-./cmd/forkcheck}
+pkg=${1:-golang.org/x/tools/cmd/goimports}
+inst=${2:-golang.org/x/tools/...}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap 'chmod -R u+w "$tmp"; rm -rf "$tmp"' EXIT
 go build -o "$tmp/raceinst" ./cmd/raceinst
-go mod download
+xtools=$(go list -m -f '{{.Version}}' golang.org/x/tools)
+mkdir "$tmp/mod"
+cd "$tmp/mod"
+go mod init example.com/buildbench >/dev/null 2>&1
+go get "golang.org/x/tools@$xtools" >/dev/null 2>&1
+printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" >tools.go
+go mod tidy >/dev/null 2>&1
 
-# seconds runs its arguments with stdout and stderr discarded and prints
-# the wall time.
-seconds() {
-	local start=$EPOCHREALTIME
-	if ! "$@" >"$tmp/out" 2>&1; then
+# timed runs its arguments with stdout and stderr discarded and prints
+# the wall time and the CPU time (user+sys, children included) in seconds:
+# CPU time is the steadier measure on a shared machine.
+timed() {
+	if ! /usr/bin/time -f '%e %U %S' -o "$tmp/time" "$@" >"$tmp/out" 2>&1; then
 		echo "failed: $*" >&2
 		cat "$tmp/out" >&2
 		exit 1
 	fi
-	awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'
+	awk '{ printf "%.2f %.2f\n", $1, $2 + $3 }' "$tmp/time"
 }
 
-printf '%s on %s, %s cores, package %s\n\n' "$(go version)" "$(uname -m)" "$(nproc)" "$pkg"
-printf '| build | cold (s) | warm (s) |\n|---|---:|---:|\n'
+printf '%s on %s, %s cores, load average %s, package %s\n\n' "$(go version)" "$(uname -m)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)" "$pkg"
+printf '| build | cold wall (s) | cold CPU (s) | warm wall (s) | warm CPU (s) |\n|---|---:|---:|---:|---:|\n'
 for kind in "go build" "go build -race" "raceinst build"; do
 	export GOCACHE="$tmp/gocache-${kind// /_}" RACEINST_CACHE="$tmp/raceinst-cache"
 	case $kind in
 	"go build") cmd=(go build -o "$tmp/bin") ;;
 	"go build -race") cmd=(go build -race -o "$tmp/bin") ;;
-	"raceinst build") cmd=("$tmp/raceinst" build -o "$tmp/bin") ;;
+	"raceinst build") cmd=("$tmp/raceinst" build -instrument="$inst" -o "$tmp/bin") ;;
 	esac
-	cold=$(seconds "${cmd[@]}" "$pkg")
-	warm=$(seconds "${cmd[@]}" "$pkg")
-	printf '| %s | %s | %s |\n' "$kind" "$cold" "$warm"
+	read -r cw cc < <(timed "${cmd[@]}" "$pkg")
+	# Warm: the median of three rebuilds with nothing changed.
+	for i in 1 2 3; do timed "${cmd[@]}" "$pkg"; done >"$tmp/warm"
+	read -r ww wc < <(sort -g "$tmp/warm" | sed -n 2p)
+	printf '| %s | %s | %s | %s | %s |\n' "$kind" "$cw" "$cc" "$ww" "$wc"
+	echo "$kind $cw $cc $ww $wc" >>"$tmp/rows"
 done
+awk '{ k = $1 " " $2; if ($3 == "-race") k = "race"; else if ($1 == "raceinst") k = "ri"; else k = "plain"; cw[k] = $(NF-3); cc[k] = $(NF-2); ww[k] = $(NF-1); wc[k] = $NF }
+END { printf "\nraceinst build / go build -race: cold %.2fx wall, %.2fx CPU; warm %.2fx wall, %.2fx CPU\n", cw["ri"] / cw["race"], cc["ri"] / cc["race"], ww["ri"] / ww["race"], wc["ri"] / wc["race"] }' "$tmp/rows"
