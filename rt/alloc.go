@@ -36,17 +36,7 @@ func allocRange(g *gstate, addr, n uintptr) {
 			}
 		}
 		if cells != nil {
-			stop := min(end, next)
-			for ; a < stop; a += 8 {
-				cell := &cells[(a>>3)&(wordsPerPage-1)]
-				if cell.Load() == 0 {
-					continue
-				}
-				l := lockOf(a)
-				lockWord(l)
-				resetCell(cell)
-				l.Store(0)
-			}
+			forgetWords(cells, a, min(end, next))
 		}
 		if next == 0 {
 			return // the last page of the address space

@@ -182,16 +182,7 @@ func (g *gstate) noteObject(p *shadowPage, pageBase, base uintptr, gen uint32) {
 		if i+1 < len(p.objs) {
 			end = p.objs[i+1].base
 		}
-		for a := max(base, pageBase); a < end; a += 8 {
-			cell := &p.cells[(a>>3)&(wordsPerPage-1)]
-			if cell.Load() == 0 {
-				continue
-			}
-			l := lockOf(a)
-			lockWord(l)
-			resetCell(cell)
-			l.Store(0)
-		}
+		forgetWords(p.cells, max(base, pageBase), end)
 	}
 	e.page = p
 	p.mu.Unlock()

@@ -398,6 +398,22 @@ func resetCell(cell *atomic.Uint64) {
 	cell.Store(0)
 }
 
+// forgetWords forgets the history of the words of [from, to), all in the
+// page whose cells are cells, taking the lock only of words that have
+// some.
+func forgetWords(cells *shadowCells, from, to uintptr) {
+	for a := from &^ 7; a < to; a += 8 {
+		cell := &cells[(a>>3)&(wordsPerPage-1)]
+		if cell.Load() == 0 {
+			continue
+		}
+		l := lockOf(a)
+		lockWord(l)
+		resetCell(cell)
+		l.Store(0)
+	}
+}
+
 // Report details: the last access of each kind to a word, per epoch, in a
 // direct-mapped table. An entry answers only for the word and epoch it was
 // written for.
