@@ -1,6 +1,7 @@
 package rt
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -40,8 +41,13 @@ type gstate struct {
 	frameIDs []uint32  // depot ids of frames[:1], frames[:2], ...: a prefix of them, kept as frames change
 	stkID    uint32    // depot id of frames, valid if stkValid
 	stkValid bool
-	stkSteps [16]stackStep          // this goroutine's recent depot steps (see stack)
-	acq      [1 << acqBits]acqEntry // sync objects acquired (see acquire)
+	stkSteps [16]stackStep // this goroutine's recent depot steps (see stack)
+	// runtimeCB is set for the runtime's goroutines that run finalizers
+	// and cleanups: each call of an instrumented function from them starts
+	// with everyone's latest clock (funcEnter), as under -race
+	// (racefingo).
+	runtimeCB bool
+	acq       [1 << acqBits]acqEntry // sync objects acquired (see acquire)
 
 	objCache *[objCacheSize]objCacheEntry // objects g noted (heapobj.go); nil until its first slow path
 }
@@ -245,10 +251,8 @@ func register(id int64, st *goStart) *gstate {
 		g.vc.assign(st.vc)
 		g.parent, g.create = st.parent, st.stack
 	} else {
-		g.vc.grow(int(nslots))
-		for s := range nslots {
-			g.vc[s] = slotClock(s).Load()
-		}
+		g.latestLocked()
+		g.runtimeCB = runsCallbacks()
 	}
 	c := slotClock(g.slot).Load() + 1
 	g.vc.set(g.slot, c)
@@ -257,6 +261,49 @@ func register(id int64, st *goStart) *gstate {
 	insertLocked(g)
 	live++
 	return g
+}
+
+// latestLocked joins every slot's latest clock into g's: everything any
+// goroutine did so far happens before g's next step. Called with gmu held.
+func (g *gstate) latestLocked() {
+	g.vc.grow(int(nslots))
+	for s := range nslots {
+		if c := slotClock(s).Load(); c > g.vc[s] {
+			g.vc[s] = c
+		}
+	}
+	g.frozenOK = false
+}
+
+// callbackRunners are the runtime's goroutines that call functions of the
+// program: finalizers and cleanups (Go 1.25 and 1.26 names).
+var callbackRunners = map[string]bool{
+	"runtime.runfinq":                  true,
+	"runtime.runFinalizers":            true,
+	"runtime.runCleanups":              true,
+	"runtime.runFinalizersAndCleanups": true,
+}
+
+// runsCallbacks reports whether the calling goroutine is one of the
+// runtime's callback runners: its outermost frame (below goexit) is one.
+func runsCallbacks() bool {
+	var pcs [64]uintptr
+	n := runtime.Callers(0, pcs[:])
+	if n == len(pcs) {
+		return false // deeper than any callback runner's first call into rt
+	}
+	frames := runtime.CallersFrames(pcs[:n])
+	outer := ""
+	for {
+		f, more := frames.Next()
+		if f.Function != "runtime.goexit" {
+			outer = f.Function
+		}
+		if !more {
+			break
+		}
+	}
+	return callbackRunners[outer]
 }
 
 // slotQuarantine is how many retired slots wait before the oldest is

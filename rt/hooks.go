@@ -160,6 +160,14 @@ func callerPC(skip int) uintptr {
 // known.
 func funcEnter(pc uintptr) {
 	g := cur()
+	if g.runtimeCB && len(g.frames) == 0 {
+		// A finalizer or cleanup the runtime calls: what was done before
+		// it was queued happens before it.
+		gmu.Lock()
+		g.latestLocked()
+		gmu.Unlock()
+		g.setEp(mkEpoch(g.slot, g.vc[g.slot]))
+	}
 	g.frames = append(g.frames, pc)
 	g.stkValid = false
 }

@@ -1,9 +1,11 @@
 package rt
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Concurrency tests: real goroutines and real sync primitives, with the
@@ -534,4 +536,41 @@ func TestAcquireCache(t *testing.T) {
 		Acquire(l)
 		Read(y)
 	})
+}
+
+// TestFinalizerEdge checks that a finalizer starts after everything done
+// before it was queued, as -race's finalizer goroutine does: the runtime
+// runs all finalizers on one goroutine, which rt registers (with the clocks
+// of that moment) at the first one.
+func TestFinalizerEdge(t *testing.T) {
+	for round := range 3 {
+		x := heapWord()
+		done := make(chan bool)
+		func() {
+			obj := new([16]byte)
+			runtime.SetFinalizer(obj, func(*[16]byte) {
+				FuncEnter(0)
+				Write(x)
+				FuncExit()
+				done <- true
+			})
+		}()
+		Release(heapWord()) // a new epoch for main in every round
+		Write(x)            // before the object is dropped: before the finalizer
+		if got := racesIn(func() {
+			for i := 0; ; i++ {
+				runtime.GC()
+				select {
+				case <-done:
+					return
+				case <-time.After(10 * time.Millisecond):
+				}
+				if i == 500 {
+					t.Fatal("the finalizer did not run")
+				}
+			}
+		}); got != 0 {
+			t.Errorf("round %d: %d races between a write and a finalizer queued after it", round, got)
+		}
+	}
 }
