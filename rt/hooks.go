@@ -162,11 +162,13 @@ func funcEnter(pc uintptr) {
 	g := cur()
 	if g.runtimeCB && len(g.frames) == 0 {
 		// A finalizer or cleanup the runtime calls: what was done before
-		// it was queued happens before it.
+		// it was queued happens before it, and it starts a new epoch of
+		// its own (goroutines that started since the last one, with every
+		// slot's latest clock, must not find it covered).
 		gmu.Lock()
 		g.latestLocked()
 		gmu.Unlock()
-		g.setEp(mkEpoch(g.slot, g.vc[g.slot]))
+		g.tick()
 	}
 	g.frames = append(g.frames, pc)
 	g.stkValid = false

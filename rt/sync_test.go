@@ -538,6 +538,33 @@ func TestAcquireCache(t *testing.T) {
 	})
 }
 
+// runFinalizer makes the runtime run f as a finalizer, the way an
+// instrumented finalizer runs (FuncEnter first), and waits for it.
+func runFinalizer(t *testing.T, f func()) {
+	t.Helper()
+	done := make(chan bool)
+	func() {
+		obj := new([16]byte)
+		runtime.SetFinalizer(obj, func(*[16]byte) {
+			FuncEnter(0)
+			f()
+			FuncExit()
+			done <- true
+		})
+	}()
+	for i := 0; ; i++ {
+		runtime.GC()
+		select {
+		case <-done:
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+		if i == 500 {
+			t.Fatal("the finalizer did not run")
+		}
+	}
+}
+
 // TestFinalizerEdge checks that a finalizer starts after everything done
 // before it was queued, as -race's finalizer goroutine does: the runtime
 // runs all finalizers on one goroutine, which rt registers (with the clocks
@@ -545,32 +572,34 @@ func TestAcquireCache(t *testing.T) {
 func TestFinalizerEdge(t *testing.T) {
 	for round := range 3 {
 		x := heapWord()
-		done := make(chan bool)
-		func() {
-			obj := new([16]byte)
-			runtime.SetFinalizer(obj, func(*[16]byte) {
-				FuncEnter(0)
-				Write(x)
-				FuncExit()
-				done <- true
-			})
-		}()
 		Release(heapWord()) // a new epoch for main in every round
-		Write(x)            // before the object is dropped: before the finalizer
-		if got := racesIn(func() {
-			for i := 0; ; i++ {
-				runtime.GC()
-				select {
-				case <-done:
-					return
-				case <-time.After(10 * time.Millisecond):
-				}
-				if i == 500 {
-					t.Fatal("the finalizer did not run")
-				}
-			}
-		}); got != 0 {
+		Write(x)            // before the finalizer is queued
+		if got := racesIn(func() { runFinalizer(t, func() { Write(x) }) }); got != 0 {
 			t.Errorf("round %d: %d races between a write and a finalizer queued after it", round, got)
 		}
+	}
+}
+
+// TestFinalizerNewEpoch checks that each finalizer has an epoch of its
+// own: a goroutine rt did not see start, which began with every slot's
+// latest clock before the finalizer ran, races with it.
+func TestFinalizerNewEpoch(t *testing.T) {
+	runFinalizer(t, func() {}) // the finalizer goroutine is known to rt
+	x := heapWord()
+	ready, wrote := make(chan bool), make(chan bool)
+	var got int64
+	go func() { // no Go/Started: registered with every slot's latest clock
+		Read(heapWord())
+		ready <- true
+		<-wrote // no edge rt sees
+		got = racesIn(func() { Write(x) })
+		ready <- true
+	}()
+	<-ready
+	runFinalizer(t, func() { Write(x) })
+	wrote <- true
+	<-ready
+	if got != 1 {
+		t.Errorf("%d races between a finalizer and a goroutine not ordered with it, want 1", got)
 	}
 }
