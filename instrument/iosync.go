@@ -31,7 +31,8 @@ import (
 // client), every Read*/Write* method of package net's types and
 // interfaces, and the io-shaped methods (Write, WriteString, WriteAt, Read,
 // ReadAt, ReadFrom, WriteTo with io's signatures) of any interface, whose
-// dynamic value may be a file or a connection. The edges are coarser than
+// dynamic value may be a file or a connection (not a hash's: hash.Hash and
+// the interfaces of hash/... and crypto/... get no edge). The edges are coarser than
 // -race's (a bytes.Buffer behind an io.Writer gets them too, a bufio.Reader
 // acquires without a system call): extra edges can hide races, never report
 // false ones.
@@ -201,7 +202,7 @@ func signatureText(sig *types.Signature) string {
 // callee is walked, so that a rewrite inside the callee nests inside.
 func (w *funcWalker) ioCall(e *ast.CallExpr, fn *types.Func) {
 	spec, ok := lookupIOCall(fn)
-	if !ok {
+	if !ok || w.hashWrite(e) {
 		return
 	}
 	sig, ok := w.info.TypeOf(e.Fun).Underlying().(*types.Signature)
@@ -214,6 +215,22 @@ func (w *funcWalker) ioCall(e *ast.CallExpr, fn *types.Func) {
 	w.useHelper(name, text)
 	fs.buf.insert(fs.off(e.Fun.Pos()), prioOpen, name+"(")
 	fs.buf.insert(fs.off(e.Fun.End()), prioClose, ")")
+}
+
+// hashWrite reports whether e calls a method of a hash's interface
+// (hash.Hash and the interfaces of hash/... and crypto/...: an io.Writer
+// that is never a file or a connection), which gets no I/O edge.
+func (w *funcWalker) hashWrite(e *ast.CallExpr) bool {
+	sel, ok := ast.Unparen(e.Fun).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	n, ok := types.Unalias(w.info.TypeOf(sel.X)).(*types.Named)
+	if !ok || n.Obj().Pkg() == nil || !types.IsInterface(n) {
+		return false
+	}
+	path := n.Obj().Pkg().Path()
+	return path == "hash" || strings.HasPrefix(path, "hash/") || path == "crypto" || strings.HasPrefix(path, "crypto/")
 }
 
 // ioHelper returns the helper for calls of spec's kind with sig's shape:
