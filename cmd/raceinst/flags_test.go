@@ -159,11 +159,11 @@ func TestSelectPatterns(t *testing.T) {
 // from one run to the next: go env prints the go command's temporary work
 // directory inside GOGCCFLAGS, new at every run.
 func TestGoEnvStable(t *testing.T) {
-	a, err := readGoEnv()
+	a, err := runGoEnv()
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := readGoEnv()
+	b, err := runGoEnv()
 	if err != nil {
 		t.Fatal(err)
 	}

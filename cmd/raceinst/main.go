@@ -44,6 +44,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/mod/modfile"
 
@@ -110,13 +111,16 @@ func drive(args []string) int {
 		// vet reads the original sources; instrumenting would change nothing.
 		return runGo(append([]string{"vet"}, inv.goArgs...), nil)
 	}
-	prepass := startSkipPrepass(inv, parseGOFLAGS(env.GOFLAGS), "")
-
 	mods, err := mainModules(env)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "raceinst:", err)
 		return 1
 	}
+	var memo *memoEnv
+	if exe, err := executableHash(); err == nil {
+		memo = &memoEnv{env: env, mods: mods, exe: exe}
+	}
+	prepass := startSkipPrepass(inv, parseGOFLAGS(env.GOFLAGS), "", memo)
 	rt, err := buildRT(env, inv, mods)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "raceinst:", err)
@@ -187,13 +191,15 @@ func runGo(args, extraEnv []string) int {
 // goEnv is the part of go env raceinst needs, as the go command sees it in
 // the user's directory (after toolchain switching).
 type goEnv struct {
-	GOROOT, GOVERSION, GOFLAGS, GOOS, GOARCH, GOMOD, GOWORK, GOEXE string
+	GOROOT, GOVERSION, GOFLAGS, GOOS, GOARCH, GOMOD, GOWORK, GOEXE, GOMODCACHE string
 	// all is the whole of go env -json: every setting that can change how
 	// rt compiles, for the key of the memoized rt build.
 	all []byte
 }
 
-func readGoEnv() (*goEnv, error) {
+// runGoEnv runs go env -json.
+func runGoEnv() (*goEnv, error) {
+	goEnvRuns.Add(1)
 	cmd := exec.Command("go", "env", "-json")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -201,7 +207,20 @@ func readGoEnv() (*goEnv, error) {
 	if err != nil {
 		return nil, fmt.Errorf("go env: %v\n%s", err, stderr.Bytes())
 	}
-	env := &goEnv{all: workDirRE.ReplaceAll(out, []byte("go-build"))}
+	return parseGoEnv(workDirRE.ReplaceAll(out, []byte("go-build")))
+}
+
+// goEnvRuns counts runGoEnv's go commands, for tests.
+var goEnvRuns atomic.Int64
+
+// parseGoEnv parses go env -json's output, kept compacted in env.all, the
+// form it has when read back from goEnvMemo.
+func parseGoEnv(out []byte) (*goEnv, error) {
+	var all bytes.Buffer
+	if err := json.Compact(&all, out); err != nil {
+		return nil, fmt.Errorf("go env: %v", err)
+	}
+	env := &goEnv{all: all.Bytes()}
 	if err := json.Unmarshal(out, env); err != nil {
 		return nil, fmt.Errorf("go env: %v", err)
 	}

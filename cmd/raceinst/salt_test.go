@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -70,4 +71,51 @@ func TestPerPackageSalt(t *testing.T) {
 	if got := saltArgs([]string{"example.com/m/..."}, "s"); !slices.Equal(got, []string{"-gcflags=example.com/m/...=" + saltFlag + "=s"}) {
 		t.Errorf("saltArgs = %q", got)
 	}
+}
+
+// TestToolVersionMemo checks that a tool's -V=full line is remembered
+// while the tool's executable stays as it was, asked again when it
+// changes, and not remembered from an executable that has just changed.
+func TestToolVersionMemo(t *testing.T) {
+	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" {
+		t.Skip("the fake tool is a shell script")
+	}
+	dir := t.TempDir()
+	t.Setenv("RACEINST_CACHE", t.TempDir())
+	tool, count := filepath.Join(dir, "compile"), filepath.Join(dir, "count")
+	write := func(version string) {
+		t.Helper()
+		script := "#!/bin/sh\necho x >>" + count + "\necho compile version " + version + "\n"
+		if err := os.WriteFile(tool, []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs := func() int {
+		data, _ := os.ReadFile(count)
+		return strings.Count(string(data), "x")
+	}
+	ask := func(what, want string, wantRuns int) {
+		t.Helper()
+		before := runs()
+		line, err := toolVersionLine(tool)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if line != want {
+			t.Errorf("%s: %q, want %q", what, line, want)
+		}
+		if n := runs() - before; n != wantRuns {
+			t.Errorf("%s: the tool ran %d times, want %d", what, n, wantRuns)
+		}
+	}
+	write("go1.99")
+	ask("just written", "compile version go1.99", 1)
+	ask("just written, again", "compile version go1.99", 1)
+	settle(t, false, tool)
+	ask("settled", "compile version go1.99", 1)
+	ask("remembered", "compile version go1.99", 0)
+	write("go1.100")
+	settle(t, false, tool)
+	ask("changed", "compile version go1.100", 1)
+	ask("changed, remembered", "compile version go1.100", 0)
 }

@@ -30,6 +30,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/raceinst/raceinst/passes/norace"
 )
@@ -40,11 +43,18 @@ type skipPrepass struct {
 	dir   string   // where the go command runs ("" for the current directory)
 	flags []string // build flags for both go list runs
 	tests bool     // the graph includes test packages (raceinst test)
-	// overlay is -overlay's Replace map, absolute paths, or nil.
-	overlay map[string]string
-	done    chan struct{}
-	pkgs    []*listedPkg // the build graph, in dependency order
-	err     error
+	// overlay is -overlay's Replace map, absolute paths, or nil;
+	// overlayFile is the -overlay file's absolute path.
+	overlay     map[string]string
+	overlayFile string
+	args        []string // the package arguments
+	memo        *prepassMemo
+	memoEnv     *memoEnv
+	listOnce    sync.Once
+	listStart   time.Time
+	done        chan struct{}
+	pkgs        []*listedPkg // the build graph, in dependency order
+	err         error
 }
 
 // listedPkg is the part of go list -deps -json output the pre-pass reads.
@@ -54,39 +64,51 @@ type listedPkg struct {
 	Standard                 bool
 	GoFiles, CgoFiles        []string
 	Imports                  []string
+	Error                    *struct{ Err string }
 }
 
 // startSkipPrepass starts listing the packages the go command will build
-// for inv (goflags are GOFLAGS', which may name an -overlay). It returns
-// nil when there is nothing to list.
-func startSkipPrepass(inv *invocation, goflags []goFlag, dir string) *skipPrepass {
+// for inv (goflags are GOFLAGS', which may name an -overlay), unless the
+// memo (when m is not nil) holds the answer. It returns nil when there is
+// nothing to list.
+func startSkipPrepass(inv *invocation, goflags []goFlag, dir string, m *memoEnv) *skipPrepass {
 	switch inv.verb {
 	case "build", "test", "run", "install":
 	default:
 		return nil
 	}
-	p := &skipPrepass{dir: dir, flags: prepassFlags(inv), tests: inv.verb == "test", done: make(chan struct{})}
-	pkgs := inv.pkgs
+	p := &skipPrepass{dir: dir, flags: prepassFlags(inv), tests: inv.verb == "test", args: inv.pkgs, memoEnv: m, done: make(chan struct{})}
 	fail := func(err error) *skipPrepass {
 		p.err = err
-		close(p.done)
+		p.listOnce.Do(func() { close(p.done) })
 		return p
 	}
-	for _, pkg := range pkgs {
+	for _, pkg := range p.args {
 		if strings.Contains(pkg, "@") {
 			// go list cannot list pkg@version outside go install.
 			return fail(fmt.Errorf("%s: cannot list a package at a version", pkg))
 		}
 	}
 	var err error
-	if p.overlay, err = readOverlay(dir, append(append([]goFlag(nil), goflags...), inv.flags...)); err != nil {
+	if p.overlay, p.overlayFile, err = readOverlay(dir, append(append([]goFlag(nil), goflags...), inv.flags...)); err != nil {
 		return fail(err)
 	}
-	go func() {
-		defer close(p.done)
-		p.pkgs, p.err = listBuildGraph(p.dir, p.flags, p.tests, pkgs)
-	}()
+	p.memo = openPrepassMemo(p, m)
+	if !p.memo.hasValid() {
+		p.list()
+	}
 	return p
+}
+
+// list starts the go list of the build graph, once.
+func (p *skipPrepass) list() {
+	p.listOnce.Do(func() {
+		p.listStart = time.Now()
+		go func() {
+			defer close(p.done)
+			p.pkgs, p.err = listBuildGraph(p.dir, p.flags, p.tests, p.args)
+		}()
+	})
 }
 
 // prepassFlags are the go flags that change which packages and files the
@@ -104,8 +126,9 @@ func prepassFlags(inv *invocation) []string {
 }
 
 // readOverlay reads the last -overlay file among flags: the candidates'
-// files are read through it, as the go command reads them.
-func readOverlay(dir string, flags []goFlag) (map[string]string, error) {
+// files are read through it, as the go command reads them. It returns the
+// Replace map and the file's absolute path.
+func readOverlay(dir string, flags []goFlag) (map[string]string, string, error) {
 	file := ""
 	for _, f := range flags {
 		if f.name == "overlay" {
@@ -113,7 +136,7 @@ func readOverlay(dir string, flags []goFlag) (map[string]string, error) {
 		}
 	}
 	if file == "" {
-		return nil, nil
+		return nil, "", nil
 	}
 	abs := func(p string) (string, error) {
 		if p == "" || filepath.IsAbs(p) {
@@ -126,34 +149,35 @@ func readOverlay(dir string, flags []goFlag) (map[string]string, error) {
 	}
 	path, err := abs(file)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("-overlay: %v", err)
+		return nil, "", fmt.Errorf("-overlay: %v", err)
 	}
 	var o struct{ Replace map[string]string }
 	if err := json.Unmarshal(data, &o); err != nil {
-		return nil, fmt.Errorf("-overlay %s: %v", file, err)
+		return nil, "", fmt.Errorf("-overlay %s: %v", file, err)
 	}
 	m := make(map[string]string, len(o.Replace))
 	for from, to := range o.Replace {
 		a, err := abs(from)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if m[a], err = abs(to); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
-	return m, nil
+	return m, path, nil
 }
 
 // listBuildGraph runs go list -deps over the packages (with -test for
 // raceinst test). The go command's GOFLAGS, GOOS, GOARCH and CGO_ENABLED
 // come from the environment, as for the build itself.
 func listBuildGraph(dir string, flags []string, tests bool, pkgs []string) ([]*listedPkg, error) {
-	args := []string{"list", "-e", "-deps", "-json=ImportPath,Dir,ForTest,Standard,GoFiles,CgoFiles,Imports"}
+	listRuns.Add(1)
+	args := []string{"list", "-e", "-deps", "-json=ImportPath,Dir,ForTest,Standard,GoFiles,CgoFiles,Imports,Error"}
 	if tests {
 		args = append(args, "-test")
 	}
@@ -179,6 +203,9 @@ func listBuildGraph(dir string, flags []string, tests bool, pkgs []string) ([]*l
 	return out, nil
 }
 
+// listRuns counts listBuildGraph's go commands, for tests.
+var listRuns atomic.Int64
+
 // skips waits for the listing and returns the functions that child code
 // of other packages reaches in the packages cfg selects, sorted. On an
 // error it returns what it found before it.
@@ -186,10 +213,23 @@ func (p *skipPrepass) skips(cfg *config) ([]string, error) {
 	if p == nil {
 		return nil, nil
 	}
+	if skips, ok := p.memo.lookup(cfg.Patterns); ok {
+		return skips, nil
+	}
+	p.list()
 	<-p.done
 	if p.err != nil {
 		return nil, p.err
 	}
+	skips, err := p.compute(cfg)
+	if err == nil {
+		p.memo.store(p, cfg.Patterns, skips)
+	}
+	return skips, err
+}
+
+// compute finds the skip set in the listing.
+func (p *skipPrepass) compute(cfg *config) ([]string, error) {
 	g := newPkgGraph(p.pkgs, cfg)
 	cands, err := g.candidates(norace.ChildMarkers(), p.overlay)
 	if err != nil || len(cands) == 0 {

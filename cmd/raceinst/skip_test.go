@@ -212,7 +212,7 @@ func prepassIn(t testing.TB, dir, verb string, args ...string) (*skipPrepass, *c
 	if err != nil {
 		t.Fatal(err)
 	}
-	return startSkipPrepass(inv, nil, dir), &config{Patterns: []string{"example.com/mod/..."}}
+	return startSkipPrepass(inv, nil, dir, nil), &config{Patterns: []string{"example.com/mod/..."}}
 }
 
 // TestPrepass runs the pre-pass on the fixture module (go list and

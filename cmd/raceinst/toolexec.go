@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // toolexecArg is the first argument of raceinst's -toolexec calls.
@@ -38,10 +41,7 @@ func toolexec(argv []string) int {
 		return runTool(tool, args)
 	}
 	if len(args) == 1 && args[0] == "-V=full" {
-		if cfg.PerPackage && name != "link" {
-			return runTool(tool, args) // keys as go build's (salt.go)
-		}
-		return toolVersion(tool, cfg.Salt)
+		return toolVersion(tool, cfg.Salt, cfg.PerPackage && name != "link")
 	}
 	switch name {
 	case "compile":
@@ -76,26 +76,59 @@ func exitCode(err error) int {
 }
 
 // toolVersion answers the go command's "tool -V=full" with the tool's own
-// line plus " raceinst=<salt>". The go command uses a release tool's whole
-// line as the tool's ID, but only the content part of a development tool's
-// trailing buildID= field; there the salt is appended to that field.
-func toolVersion(tool, salt string) int {
-	cmd := exec.Command(tool, "-V=full")
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
+// line, unchanged when the build is salted per package (salt.go) and
+// otherwise plus " raceinst=<salt>". The go command uses a release tool's
+// whole line as the tool's ID, but only the content part of a development
+// tool's trailing buildID= field; there the salt is appended to that field.
+func toolVersion(tool, salt string, plain bool) int {
+	line, err := toolVersionLine(tool)
 	if err != nil {
 		return exitCode(err)
 	}
-	line := strings.TrimSpace(string(out))
 	f := strings.Fields(line)
-	if n := len(f); n >= 3 && strings.Contains(f[2], "devel") && strings.HasPrefix(f[n-1], "buildID=") {
+	switch n := len(f); {
+	case plain:
+	case n >= 3 && strings.Contains(f[2], "devel") && strings.HasPrefix(f[n-1], "buildID="):
 		f[n-1] += "+raceinst=" + salt
 		line = strings.Join(f, " ")
-	} else {
+	default:
 		line += " raceinst=" + salt
 	}
 	fmt.Println(line)
 	return 0
+}
+
+// toolVersionLine returns the tool's -V=full line. The go command asks for
+// it once per tool in every build, which costs a process start (15 ms on
+// a small machine) on top of raceinst's own; the line is remembered in
+// raceinst's cache by the tool's path, size and modification time, as
+// the go command itself identifies a C compiler's executable (not for a
+// tool younger than racyWindow, see prepassmemo.go).
+func toolVersionLine(tool string) (string, error) {
+	var memo, stamp string
+	if st, err := os.Stat(tool); err == nil && time.Since(st.ModTime()) > racyWindow {
+		if cache, err := cacheDir(); err == nil {
+			sum := sha256.Sum256([]byte(tool))
+			memo = filepath.Join(cache, "toolv-"+hex.EncodeToString(sum[:12]))
+			stamp = fmt.Sprintf("%s %d %d %v", tool, st.Size(), st.ModTime().UnixNano(), st.Mode())
+			if data, err := os.ReadFile(memo); err == nil {
+				if s, line, ok := strings.Cut(string(data), "\n"); ok && s == stamp && line != "" {
+					return line, nil
+				}
+			}
+		}
+	}
+	cmd := exec.Command(tool, "-V=full")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", err
+	}
+	line := strings.TrimSpace(string(out))
+	if memo != "" && line != "" && !strings.Contains(line, "\n") {
+		writeFileAtomic(memo, []byte(stamp+"\n"+line)) // only a cache
+	}
+	return line, nil
 }
 
 // logAction appends a line to the file named by RACEINST_TOOLEXEC_LOG.
