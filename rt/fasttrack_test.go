@@ -158,8 +158,10 @@ func TestWriteAfterSharedReads(t *testing.T) {
 	if _, r, shared := state(a); shared || r != 0 {
 		t.Errorf("after write-shared: r=%x shared=%v, want the read vector dropped", r, shared)
 	}
-	if c := cur().cell(a).Load(); c&cellFull != 0 {
-		t.Errorf("after write-shared: cell %x still full, want compact", c)
+	// Two readers are too few to keep their vector for reuse (unless its
+	// length, set by the readers' slots, is spareMin or more).
+	if c := cur().cell(a).Load(); c&cellFull != 0 && recAt(uint32(c)).spare == nil {
+		t.Errorf("after write-shared: cell %x still full with no spare vector, want compact", c)
 	}
 	b, l := heapWord(), heapWord()
 	wantRaces(t, 1, func() {
@@ -243,5 +245,65 @@ func TestStackAddressesIgnored(t *testing.T) {
 			Write(a)
 			run(func() { Write(a) }) // rt never sees a goroutine stack as shared
 		})
+	})
+}
+
+// TestReadVecReused checks that a write ending the read-shared state of a
+// word read by many goroutines keeps their vector for the next readers,
+// emptied, and that races are still found through the reused vector.
+func TestReadVecReused(t *testing.T) {
+	a, l, k := heapWord(), heapWord(), heapWord()
+	// spareMin+2 goroutines alive at once hold distinct slots, so the
+	// vector is at least that long.
+	const n = spareMin + 2
+	readAll := func() {
+		start := make(chan struct{})
+		waits := make([]func(), n)
+		for i := range waits {
+			waits[i] = spawn(func() {
+				<-start
+				Read(a)
+				ReleaseMerge(l)
+			})
+		}
+		close(start)
+		for _, w := range waits {
+			w()
+		}
+	}
+	wantRaces(t, 0, func() {
+		readAll()
+		rv := readVecOf(a)
+		if rv == nil || len(rv.clk) < n {
+			t.Fatalf("read vector %v after %d readers", rv, n)
+		}
+		run(func() { Acquire(l); Write(a); Release(l) })
+		if readVecOf(a) != nil {
+			t.Fatal("read vector kept as the current one after a write")
+		}
+		// Two concurrent readers, both after the write: read-shared again.
+		run(func() { Acquire(l); Read(a); ReleaseMerge(k) })
+		run(func() { Acquire(l); Read(a); ReleaseMerge(k) })
+		if got := readVecOf(a); got != rv {
+			t.Errorf("read vector after the write and two readers: %p, want the spare %p", got, rv)
+		}
+		entries := 0
+		for i := range rv.clk {
+			if rv.clk[i].Load() != 0 {
+				entries++
+			}
+		}
+		if entries != 2 {
+			t.Errorf("reused vector has %d entries, want the 2 new readers'", entries)
+		}
+	})
+	// Through the reused vector: the second of two new readers (both
+	// ordered after the last write) is not ordered before the next write.
+	m := heapWord()
+	wantRaces(t, 1, func() {
+		run(func() { Acquire(l); Acquire(k); Write(a); Release(l); Release(m) })
+		run(func() { Acquire(l); Read(a); Release(l) })
+		run(func() { Acquire(m); Read(a) })
+		run(func() { Acquire(l); Write(a) })
 	})
 }

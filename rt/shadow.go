@@ -88,6 +88,10 @@ type shadowRec struct {
 	w, r         atomic.Uint64 // last write epoch; last read epoch or sharedReads
 	wMask, rMask uint8         // bytes of the word the last write / exclusive read touched
 	rvc          atomic.Pointer[readVec]
+	// spare is a read vector the word had before a write ended its
+	// read-shared state, kept for the next one (see takeSpare). Guarded by
+	// the word lock.
+	spare *readVec
 }
 
 // readVec is the read vector clock of a word read concurrently. clk is read
@@ -95,9 +99,17 @@ type shadowRec struct {
 // may carry epAtomic.
 type readVec struct {
 	clk  []atomic.Uint64
-	mask []uint8 // written only by the slot's own goroutine once published
+	mask []atomic.Uint32 // bytes of the word the slot's reads touched
 	info []atomicInfo
 }
+
+// spareMin is how many goroutines must have read a word between two writes
+// for the second write to keep the word's read vector (and so its record,
+// see wordState.store) for the next readers, which would otherwise
+// allocate and grow a new one after each write (256 goroutines reading one
+// map between the writes of some of them allocated and copied ~50 KB per
+// write).
+const spareMin = 8
 
 // atomicInfo is an accessInfo that its goroutine updates without the word
 // lock (readShared): a report may pair fields of two reads of that
@@ -306,6 +318,7 @@ func allocRec() uint32 {
 func freeRec(i uint32) {
 	r := recAt(i)
 	r.rvc.Store(nil)
+	r.spare = nil
 	recMu.Lock()
 	recFree = append(recFree, i)
 	recMu.Unlock()
@@ -318,6 +331,9 @@ type wordState struct {
 	wMask, rMask     uint8
 	wAtomic, rAtomic bool   // the last write / exclusive read was atomic
 	rec              uint32 // record index, 0 if the cell is compact
+	// spare, set by a write that ends a read-shared state of at least
+	// spareMin readers, is the vector to keep for the next one.
+	spare *readVec
 }
 
 // tag returns e with epAtomic if atomic.
@@ -363,7 +379,18 @@ func (s *wordState) store(cell *atomic.Uint64, rv *readVec) {
 	if s.r == 0 || shared {
 		s.rAtomic = false
 	}
-	if !shared && !s.wAtomic && !s.rAtomic && (s.w == 0 || s.r == 0 || s.w == s.r && s.wMask == s.rMask) {
+	// A vector kept for the word's next read-shared state keeps its record.
+	var spare *readVec
+	if s.rec != 0 {
+		spare = recAt(s.rec).spare
+	}
+	if s.spare != nil {
+		spare = s.spare
+	}
+	if spare != nil && rv != nil && len(rv.clk) >= len(spare.clk) {
+		spare = nil
+	}
+	if spare == nil && !shared && !s.wAtomic && !s.rAtomic && (s.w == 0 || s.r == 0 || s.w == s.r && s.wMask == s.rMask) {
 		var c uint64
 		if s.w != 0 {
 			c = cellW | uint64(s.w)<<epochShift | uint64(s.wMask)
@@ -382,6 +409,7 @@ func (s *wordState) store(cell *atomic.Uint64, rv *readVec) {
 	}
 	r := recAt(s.rec)
 	r.wMask, r.rMask = s.wMask, s.rMask
+	r.spare = spare
 	r.rvc.Store(rv)
 	r.w.Store(tag(s.w, s.wAtomic))
 	r.r.Store(tag(s.r, s.rAtomic))
@@ -537,7 +565,8 @@ func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 		putInfo(addr, false, g.ep, info)
 	default: // read share: two concurrent readers, epoch becomes a vector
 		prev := s.r
-		rv = (*readVec)(nil).set(prev.slot(), prev.clock(), s.rMask, getInfo(addr, false, prev), s.rAtomic)
+		rv = s.takeSpare()
+		rv = rv.set(prev.slot(), prev.clock(), s.rMask, getInfo(addr, false, prev), s.rAtomic)
 		rv = rv.set(g.slot, g.vc[g.slot], mask, info, atomic)
 		s.r, s.rMask = epoch(sharedReads), 0
 	}
@@ -580,7 +609,7 @@ func readShared(g *gstate, cell *atomic.Uint64, mask uint8, info accessInfo) boo
 		return false
 	}
 	rv := r.rvc.Load()
-	if rv == nil || int(g.slot) >= len(rv.clk) || rv.mask[g.slot] != mask || rv.clk[g.slot].Load()&epAtomic != 0 {
+	if rv == nil || int(g.slot) >= len(rv.clk) || rv.mask[g.slot].Load() != uint32(mask) || rv.clk[g.slot].Load()&epAtomic != 0 {
 		return false
 	}
 	rv.clk[g.slot].Store(g.ep.clock())
@@ -588,29 +617,55 @@ func readShared(g *gstate, cell *atomic.Uint64, mask uint8, info accessInfo) boo
 	return cell.Load() == c && r.w.Load() == w && r.r.Load() == sharedReads && r.rvc.Load() == rv
 }
 
+// takeSpare returns the word's spare read vector emptied, or nil. Called
+// with the word locked. A reader that loaded the vector before the write
+// that made it spare may still store its epoch into it (readShared): that
+// is a read of this word that did happen, so at worst it is kept longer.
+func (s *wordState) takeSpare() *readVec {
+	if s.rec == 0 {
+		return nil
+	}
+	r := recAt(s.rec)
+	rv := r.spare
+	if rv == nil {
+		return nil
+	}
+	r.spare = nil
+	for i := range rv.clk {
+		// Most entries are empty already; an atomic store is a locked
+		// instruction, too dear for all of them.
+		if rv.clk[i].Load() != 0 {
+			rv.clk[i].Store(0)
+		}
+	}
+	return rv
+}
+
 // set records a read by slot s in the read vector rv (nil: a new one) and
-// returns the vector, which is a new one if rv had no room for s.
+// returns the vector, which is a new one if rv had no room for s: twice as
+// long, so that readers arriving in increasing slot order do not copy the
+// vector at each.
 func (rv *readVec) set(s uint32, clk uint64, mask uint8, info accessInfo, atom bool) *readVec {
 	if rv == nil || int(s) >= len(rv.clk) {
 		n := int(s) + 1
-		if rv != nil && len(rv.clk) > n {
-			n = len(rv.clk)
+		if rv != nil {
+			n = max(n, 2*len(rv.clk))
 		}
-		nv := &readVec{clk: make([]atomic.Uint64, n, n), mask: make([]uint8, n), info: make([]atomicInfo, n)}
+		nv := &readVec{clk: make([]atomic.Uint64, n), mask: make([]atomic.Uint32, n), info: make([]atomicInfo, n)}
 		if rv != nil {
 			for i := range rv.clk {
 				nv.clk[i].Store(rv.clk[i].Load())
+				nv.mask[i].Store(rv.mask[i].Load())
 				nv.info[i].store(rv.info[i].load())
 			}
-			copy(nv.mask, rv.mask)
 		}
 		rv = nv
 	}
 	if old := rv.clk[s].Load(); old&^epAtomic == clk {
-		rv.mask[s] |= mask
+		rv.mask[s].Store(rv.mask[s].Load() | uint32(mask))
 		atom = atom && old&epAtomic != 0
 	} else {
-		rv.mask[s] = mask
+		rv.mask[s].Store(uint32(mask))
 	}
 	rv.clk[s].Store(tag(epoch(clk), atom))
 	rv.info[s].store(info)
@@ -652,13 +707,20 @@ func writeSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	switch r := s.r; {
 	case uint64(r) == sharedReads: // write shared: check every reader, then forget them
 		if rv := recAt(s.rec).rvc.Load(); rv != nil {
+			readers := 0
 			for i := range rv.clk {
 				c := rv.clk[i].Load()
 				ca := c&epAtomic != 0
 				c &^= epAtomic
-				if !found && c != 0 && rv.mask[i]&mask != 0 && c > g.vc.get(uint32(i)) && !(atomic && ca) {
+				if c != 0 {
+					readers++
+				}
+				if !found && c != 0 && rv.mask[i].Load()&uint32(mask) != 0 && c > g.vc.get(uint32(i)) && !(atomic && ca) {
 					rc, found = race{addr: addr, write: true, prev: rv.info[i].load()}, true
 				}
+			}
+			if len(rv.clk) >= spareMin && readers >= 2 {
+				s.spare = rv
 			}
 		}
 		s.r, s.rMask = 0, 0

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -58,12 +59,17 @@ func TestAliveAfterExit(t *testing.T) {
 	gp := make(chan gref, 1)
 	go func() { gp <- gref{G(), Get()} }()
 	who := <-gp
-	// The goroutine may need a moment to reach _Gdead after its last send.
+	// The goroutine may need a moment to reach _Gdead after its last send
+	// (longer on a loaded machine: yield, then sleep, up to ~10 s).
 	for i := 0; Alive(who.g, who.id); i++ {
-		if i > 10000 {
+		if i > 20000 {
 			t.Fatal("Alive still true after the goroutine exited")
 		}
-		runtime.Gosched()
+		if i < 10000 {
+			runtime.Gosched()
+		} else {
+			time.Sleep(time.Millisecond)
+		}
 	}
 	if !Alive(G(), Get()) {
 		t.Fatal("Alive(self) = false")
