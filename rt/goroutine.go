@@ -453,9 +453,11 @@ func liveOthers() int {
 
 // slotOwner returns the id of the goroutine now in slot s, 0 if none: the
 // best rt can say about an access whose details were overwritten.
+//
+// It takes no lock (getInfo calls it holding a pinned word lock): the table
+// is read through its atomic cells, and an entry being added or removed
+// meanwhile may be missed.
 func slotOwner(s uint32) int64 {
-	gmu.Lock()
-	defer gmu.Unlock()
 	if t := gtab.Load(); t != nil {
 		for i := range t.cells {
 			if p := t.cells[i].Load(); p != nil && p != tomb && p.slot == s {

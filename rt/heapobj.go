@@ -126,7 +126,7 @@ func forgetDead(p *shadowPage, pageBase uintptr) {
 		l := lockOf(a)
 		lockWord(l)
 		resetCell(&p.cells[i])
-		l.Store(0)
+		unlockWord(l)
 	}
 	n := 0
 	for i := range objs {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	_ "unsafe" // linkname
 
 	"github.com/raceinst/raceinst/rt/internal/goid"
 )
@@ -262,17 +263,53 @@ func lockOf(addr uintptr) *atomic.Uint32 {
 	return &wordLocks[h>>(64-lockBits)].v
 }
 
+// The holder is pinned to its thread (runtime.procPin, as sync.Pool pins):
+// it cannot be preempted until unlockWord. A holder preempted inside its
+// section made every goroutine that wanted the lock spin and yield until
+// the scheduler came back to it, behind all of them: 256 goroutines on one
+// RWMutex (test/fixedbugs/issue79186.go) spent more time in that convoy
+// than in their clock work. So a section holding a word or shard lock must
+// not block, yield or take a lock that can: it may take only the record
+// lock (recLock) and an info entry (getInfo), which spin pinned or give up.
+// lockWord itself must not be called holding one (its wait yields).
 func lockWord(l *atomic.Uint32) {
-	for i := 0; !l.CompareAndSwap(0, 1); i++ {
+	for {
+		procPin()
+		if l.CompareAndSwap(0, 1) {
+			return
+		}
+		procUnpin()
 		// Wait for the holder without writing the line (test and
 		// test-and-set): a CAS per spin would steal it from the holder.
+		// Spin a while first (a pinned holder on another core is done
+		// soon), then yield.
 		for j := 0; l.Load() != 0; j++ {
-			if j > 64 || i > 8 {
+			if j < spinIters {
+				spinPause()
+			} else {
 				runtime.Gosched()
 			}
 		}
 	}
 }
+
+// unlockWord releases a lock taken by lockWord.
+func unlockWord(l *atomic.Uint32) {
+	l.Store(0)
+	procUnpin()
+}
+
+// procPin and procUnpin are the runtime's, kept for linkname
+// (go.dev/issue/67401): between them the goroutine is not preempted.
+//
+//go:linkname procPin runtime.procPin
+func procPin() int
+
+//go:linkname procUnpin runtime.procUnpin
+func procUnpin()
+
+// spinIters is how many pauses lockWord spins before it yields.
+const spinIters = 256
 
 // Records: full states, in chunks that are never freed; free records are
 // reused. A fast path that loaded a cell just before its record was freed
@@ -285,8 +322,8 @@ const (
 
 var (
 	recChunks [maxRecChunks]atomic.Pointer[[1 << recChunkBits]shadowRec]
-	recMu     sync.Mutex
-	recNext   uint32 = 1 // index 0 is never used
+	recMu     atomic.Uint32     // see recLock
+	recNext   uint32        = 1 // index 0 is never used
 	recFree   []uint32
 )
 
@@ -296,9 +333,23 @@ func recAt(i uint32) *shadowRec {
 	return &recChunks[(i>>recChunkBits)&(maxRecChunks-1)].Load()[i&(1<<recChunkBits-1)]
 }
 
+// recLock takes recMu. It is only taken holding a word lock, so pinned:
+// its holder runs to recUnlock, and a waiter spins without yielding.
+func recLock() {
+	procPin()
+	for !recMu.CompareAndSwap(0, 1) {
+		spinPause()
+	}
+}
+
+func recUnlock() {
+	recMu.Store(0)
+	procUnpin()
+}
+
 func allocRec() uint32 {
-	recMu.Lock()
-	defer recMu.Unlock()
+	recLock()
+	defer recUnlock()
 	if n := len(recFree); n > 0 {
 		i := recFree[n-1]
 		recFree = recFree[:n-1]
@@ -319,9 +370,9 @@ func freeRec(i uint32) {
 	r := recAt(i)
 	r.rvc.Store(nil)
 	r.spare = nil
-	recMu.Lock()
+	recLock()
 	recFree = append(recFree, i)
-	recMu.Unlock()
+	recUnlock()
 }
 
 // wordState is a word's FastTrack state, decoded from its cell, for the
@@ -438,7 +489,7 @@ func forgetWords(cells *shadowCells, from, to uintptr) {
 		l := lockOf(a)
 		lockWord(l)
 		resetCell(cell)
-		l.Store(0)
+		unlockWord(l)
 	}
 }
 
@@ -495,7 +546,15 @@ func putInfo(addr uintptr, write bool, e epoch, info accessInfo) {
 func getInfo(addr uintptr, write bool, e epoch) accessInfo {
 	tag := infoTag(addr, write)
 	en := infoOf(tag)
-	lockWord(&en.mu)
+	// Called holding a word lock: spin, pinned, and give up (as if the
+	// entry had been overwritten) rather than wait for an entry whose
+	// writer (putInfo, not always pinned) was preempted.
+	for i := 0; !en.mu.CompareAndSwap(0, 1); i++ {
+		if i > 1000 {
+			return accessInfo{goid: slotOwner(e.slot())}
+		}
+		spinPause()
+	}
 	ok := en.tag == tag && en.ep == e
 	info := accessInfo{goid: en.goid, pc: en.pc, stk: en.stk}
 	en.mu.Store(0)
@@ -571,7 +630,7 @@ func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 		s.r, s.rMask = epoch(sharedReads), 0
 	}
 	s.store(cell, rv)
-	l.Store(0)
+	unlockWord(l)
 	if found {
 		reportRace(g, rc, info)
 	}
@@ -737,7 +796,7 @@ func writeSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	s.w, s.wMask = g.ep, mask
 	putInfo(addr, true, g.ep, info)
 	s.store(cell, nil)
-	l.Store(0)
+	unlockWord(l)
 	if found {
 		reportRace(g, rc, info)
 	}

@@ -60,7 +60,7 @@ var syncShards [256]syncShard
 type spinMutex struct{ v atomic.Uint32 }
 
 func (m *spinMutex) Lock()   { lockWord(&m.v) }
-func (m *spinMutex) Unlock() { m.v.Store(0) }
+func (m *spinMutex) Unlock() { unlockWord(&m.v) }
 
 func shardOf(k syncKey) *syncShard {
 	h := uint64(k.addr>>3)*0x9E3779B97F4A7C15 + uint64(k.sub)
@@ -126,8 +126,16 @@ func release(g *gstate, k syncKey, merge bool) {
 		merge = false
 	}
 	switch {
-	case !merge && v.owned && !g.frozenOK:
-		// Replace in place: no allocation for a mutex handed back and forth.
+	case !merge && !g.frozenOK && len(v.base) > 0:
+		// g's clock changed since its last frozen copy, so a copy is due
+		// anyway, and the object was released on before (a mutex handed
+		// back and forth by goroutines that acquire in between, which
+		// would allocate a clock at every Unlock): make the copy into the
+		// object's own clock, reused from then on. A new object shares a
+		// frozen copy (below), as the other objects g releases next can.
+		if !v.owned {
+			v.base, v.owned = nil, true
+		}
 		v.base.assign(g.vc)
 		v.eps = [syncEps]epoch{}
 	case !merge:
