@@ -603,3 +603,44 @@ func TestFinalizerNewEpoch(t *testing.T) {
 		t.Errorf("%d races between a finalizer and a goroutine not ordered with it, want 1", got)
 	}
 }
+
+// TestContendedOneP runs many goroutines on one RWMutex-guarded word, the
+// pattern of test/fixedbugs/issue79186.go, with GOMAXPROCS 1 and 2: rt's
+// locks are held pinned to the thread, so a holder that blocked or yielded
+// (or a waiter that yielded while pinned) would hang or crash the runtime
+// ("schedule: holding locks"). Every write is ordered, so no race.
+func TestContendedOneP(t *testing.T) {
+	for _, procs := range []int{1, 2} {
+		prev := runtime.GOMAXPROCS(procs)
+		var rw sync.RWMutex
+		x, y := heapWord(), heapWord()
+		wantRaces(t, 0, func() {
+			var waits []func()
+			for i := range 64 {
+				waits = append(waits, spawn(func() {
+					for j := range 300 {
+						if (i+j)%8 == 0 {
+							rw.Lock()
+							RWMutexLock(addr(&rw))
+							Write(x)
+							Write(y + uintptr(j%8))
+							RWMutexUnlock(addr(&rw))
+							rw.Unlock()
+						} else {
+							rw.RLock()
+							RWMutexRLock(addr(&rw))
+							Read(x)
+							Read(y + uintptr(j%8))
+							RWMutexRUnlock(addr(&rw))
+							rw.RUnlock()
+						}
+					}
+				}))
+			}
+			for _, w := range waits {
+				w()
+			}
+		})
+		runtime.GOMAXPROCS(prev)
+	}
+}
