@@ -42,6 +42,10 @@ type acqEntry struct {
 
 const syncEps = 3
 
+// hotReleases is how many releases make an object keep a clock of its own
+// for non-merging releases (see release).
+const hotReleases = 16
+
 // syncShard is one of the shards of the sync-object table. The shard lock
 // covers both the map and the clocks in it: sync operations are rarer than
 // memory accesses and each holds it only for one clock copy or join.
@@ -126,13 +130,16 @@ func release(g *gstate, k syncKey, merge bool) {
 		merge = false
 	}
 	switch {
-	case !merge && !g.frozenOK && len(v.base) > 0:
+	case !merge && !g.frozenOK && (v.owned || v.ver.Load() >= hotReleases):
 		// g's clock changed since its last frozen copy, so a copy is due
-		// anyway, and the object was released on before (a mutex handed
+		// anyway, and the object is released on often (a mutex handed
 		// back and forth by goroutines that acquire in between, which
 		// would allocate a clock at every Unlock): make the copy into the
-		// object's own clock, reused from then on. A new object shares a
-		// frozen copy (below), as the other objects g releases next can.
+		// object's own clock, reused from then on. Other objects share a
+		// frozen copy (below), as the other objects g releases next can:
+		// sync objects are never freed, and a program that makes many
+		// mutexes and locks each a few times keeps no clock per mutex
+		// (test/fixedbugs/issue9110.go counts live heap objects).
 		if !v.owned {
 			v.base, v.owned = nil, true
 		}

@@ -75,3 +75,39 @@ func TestSyncVarShares(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncVarHotOwns checks that an object released often by goroutines
+// whose clocks change in between (a mutex handed back and forth) gets a
+// clock of its own, copied into at each release without allocating, and
+// that a cold one keeps sharing the releaser's frozen clock.
+func TestSyncVarHotOwns(t *testing.T) {
+	hot, cold, other := heapWord(), heapWord(), heapWord()
+	lookupVar := func(a uintptr) *syncVar {
+		k := syncKey{addr: a}
+		sh := shardOf(k)
+		sh.mu.Lock()
+		defer sh.mu.Unlock()
+		return sh.m[k]
+	}
+	g := cur()
+	cycle := func(a uintptr) {
+		Release(other) // another goroutine's release...
+		Acquire(other) // ...acquired: g's clock changed
+		g.frozenOK = false
+		Acquire(a)
+		Release(a)
+	}
+	cycle(cold)
+	if v := lookupVar(cold); v == nil || v.owned {
+		t.Fatalf("cold object after one release: %+v, want a shared frozen clock", v)
+	}
+	for range hotReleases + 1 {
+		cycle(hot)
+	}
+	if v := lookupVar(hot); v == nil || !v.owned {
+		t.Fatalf("hot object after %d releases does not own its clock", hotReleases+1)
+	}
+	if n := testing.AllocsPerRun(100, func() { cycle(hot) }); n != 0 {
+		t.Errorf("a release of the hot object allocates %v times, want 0", n)
+	}
+}

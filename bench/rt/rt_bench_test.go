@@ -332,3 +332,79 @@ func sharedLoop(b *testing.B, hooks bool) {
 
 func BenchmarkSharedLoopPlain(b *testing.B) { sharedLoop(b, false) }
 func BenchmarkSharedLoopHooks(b *testing.B) { sharedLoop(b, true) }
+
+// Many goroutines on one RWMutex, the pattern of Go's
+// test/fixedbugs/issue79186.go: rwGoroutines goroutines read a guarded
+// word under RLock and write it under Lock every 8th operation. Every
+// operation is a clock acquire or release with a clock as long as the
+// goroutine count. BenchmarkRWMutexManyPlain under -race shows TSan's cost
+// of the same loop; BenchmarkRWMutexManyHooks calls rt's hooks.
+const rwGoroutines = 256
+
+func rwMutexMany(b *testing.B, hooks bool) {
+	var rw sync.RWMutex
+	word := make([]uint64, 1)
+	xp := &word[0]
+	x := uintptr(unsafe.Pointer(xp))
+	rwp := uintptr(unsafe.Pointer(&rw))
+	sums := make([]uint64, rwGoroutines)
+	var start, wg sync.WaitGroup
+	start.Add(1)
+	per := b.N/rwGoroutines + 1
+	for g := range rwGoroutines {
+		wg.Add(1)
+		var tok rt.Token
+		if hooks {
+			tok = rt.Go()
+		}
+		go func() {
+			defer wg.Done()
+			if hooks {
+				rt.Started(tok)
+			}
+			start.Wait()
+			var sum uint64
+			for i := range per {
+				if (g+i)%8 == 0 {
+					rw.Lock()
+					if hooks {
+						rt.RWMutexLock(rwp)
+						rt.Write(x)
+					}
+					*xp++
+					if hooks {
+						rt.RWMutexUnlock(rwp)
+					}
+					rw.Unlock()
+				} else {
+					rw.RLock()
+					if hooks {
+						rt.RWMutexRLock(rwp)
+						rt.Read(x)
+					}
+					sum += *xp
+					if hooks {
+						rt.RWMutexRUnlock(rwp)
+					}
+					rw.RUnlock()
+				}
+			}
+			sums[g] = sum
+			if hooks {
+				rt.ReleaseMerge(uintptr(unsafe.Pointer(&wg)))
+				rt.Finished()
+			}
+		}()
+	}
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	start.Done()
+	wg.Wait()
+	if hooks {
+		rt.Acquire(uintptr(unsafe.Pointer(&wg)))
+	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(per*rwGoroutines), "cpu-ns/op")
+}
+
+func BenchmarkRWMutexManyPlain(b *testing.B) { rwMutexMany(b, false) }
+func BenchmarkRWMutexManyHooks(b *testing.B) { rwMutexMany(b, true) }
