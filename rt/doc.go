@@ -211,9 +211,10 @@
 //   - Stacks come from FuncEnter/FuncExit; accesses in functions without
 //     them show only the access line. FuncEnter(0) and the slow access path
 //     call runtime.Callers for the pc, which costs ~100ns.
-//   - Sync objects are never freed (no free hook): memory grows with the
-//     number of distinct sync addresses (a few dozen bytes each when their
-//     clocks are shared; see Algorithm).
+//   - A sync object's record is dropped after the collection that frees its
+//     heap object (sweepSyncVars); records of globals and of memory
+//     outside the Go heap stay (a few dozen bytes each when their clocks
+//     are shared; see Algorithm).
 //   - Report details of old accesses are overwritten in a fixed-size table
 //     (64K entries): the previous access of a report about a word last
 //     touched long ago may have no stack.

@@ -808,6 +808,7 @@ func armGCWatch() {
 	s := new(gcSentinel)
 	runtime.SetFinalizer(s, func(*gcSentinel) {
 		gcGen.Add(1)
+		sweepSyncVars()
 		armGCWatch()
 	})
 }

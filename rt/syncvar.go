@@ -1,6 +1,10 @@
 package rt
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"unsafe"
+	"weak"
+)
 
 // A syncKey names a synchronisation object: its address and which of its
 // edges (a channel's send side and receive side are different objects).
@@ -27,13 +31,19 @@ type syncVar struct {
 	owned bool
 	eps   [syncEps]epoch // 0 = unused; at most one per slot
 	// ver counts the releases on the object (changed under the shard
-	// lock, read without it by acquire's fast path).
+	// lock, read without it by acquire's fast path); dropping the object
+	// (sweepSyncVars) moves it too.
 	ver atomic.Uint64
+	// obj points weakly to the heap object the sync object is in, or is
+	// zero (a global, memory outside the Go heap): when the object dies,
+	// sweepSyncVars drops the record.
+	obj weak.Pointer[byte]
 }
 
 // acqEntry is one entry of a goroutine's cache of the sync objects it
-// acquired: v's clock at version ver is in the goroutine's clock. Sync
-// objects are never freed, so v stays valid.
+// acquired: v's clock at version ver is in the goroutine's clock. A
+// dropped v's ver moves, so an entry never answers for a dropped object
+// (its v stays valid memory: the entry keeps it alive).
 type acqEntry struct {
 	k   syncKey
 	v   *syncVar
@@ -125,7 +135,7 @@ func release(g *gstate, k syncKey, merge bool) {
 	}
 	v := sh.m[k]
 	if v == nil {
-		v = new(syncVar)
+		v = &syncVar{obj: weakObject(k.addr)}
 		sh.m[k] = v
 		merge = false
 	}
@@ -137,9 +147,8 @@ func release(g *gstate, k syncKey, merge bool) {
 		// would allocate a clock at every Unlock): make the copy into the
 		// object's own clock, reused from then on. Other objects share a
 		// frozen copy (below), as the other objects g releases next can:
-		// sync objects are never freed, and a program that makes many
-		// mutexes and locks each a few times keeps no clock per mutex
-		// (test/fixedbugs/issue9110.go counts live heap objects).
+		// a program that keeps many mutexes, each locked a few times,
+		// keeps no clock per mutex.
 		if !v.owned {
 			v.base, v.owned = nil, true
 		}
@@ -191,5 +200,62 @@ func (v *syncVar) own() {
 			v.base.set(e.slot(), e.clock())
 		}
 		v.eps[i] = 0
+	}
+}
+
+// weakObject returns a weak pointer to the heap object holding addr, or
+// the zero pointer if addr is not in one. Called holding a pinned shard
+// lock: findObject and weak.Make neither block nor yield.
+func weakObject(addr uintptr) weak.Pointer[byte] {
+	base, _, _ := findObject(addr, 0, 0)
+	if base == 0 {
+		return weak.Pointer[byte]{}
+	}
+	return weak.Make(*(**byte)(unsafe.Pointer(&base)))
+}
+
+// sweepSyncVars drops the records of sync objects whose heap object died,
+// so that a program that makes and drops mutexes, channels and wait
+// groups keeps no record per dead one (-race frees a sync object's state
+// when its memory is allocated again). It runs after each collection, on
+// the finalizer goroutine (armGCWatch). A dropped record's ver moves, so
+// that no goroutine's acquire cache still answers for it; an object the
+// allocator put at a dead one's address before the sweep starts with the
+// dead one's record, as before the sweep existed (it can only hide races).
+func sweepSyncVars() {
+	type cand struct {
+		k syncKey
+		v *syncVar
+	}
+	var dead []cand
+	for i := range syncShards {
+		sh := &syncShards[i]
+		// weak.Pointer.Value can wait for the collector: ask it with no
+		// pinned lock held, then drop what is still the same record.
+		var objs []cand
+		sh.mu.Lock()
+		for k, v := range sh.m {
+			if v.obj != (weak.Pointer[byte]{}) {
+				objs = append(objs, cand{k, v})
+			}
+		}
+		sh.mu.Unlock()
+		dead = dead[:0]
+		for _, c := range objs {
+			if c.v.obj.Value() == nil {
+				dead = append(dead, c)
+			}
+		}
+		if len(dead) == 0 {
+			continue
+		}
+		sh.mu.Lock()
+		for _, c := range dead {
+			if sh.m[c.k] == c.v {
+				delete(sh.m, c.k)
+				c.v.ver.Add(1)
+			}
+		}
+		sh.mu.Unlock()
 	}
 }

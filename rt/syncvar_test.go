@@ -2,7 +2,10 @@ package rt
 
 import (
 	"math/rand/v2"
+	"runtime"
+	"sync"
 	"testing"
+	"time"
 )
 
 // TestSyncVarMatchesDenseClocks runs random releases, merging releases and
@@ -111,3 +114,50 @@ func TestSyncVarHotOwns(t *testing.T) {
 		t.Errorf("a release of the hot object allocates %v times, want 0", n)
 	}
 }
+
+// TestSyncVarDropped checks that the record of a sync object in a heap
+// object is dropped after the collection that frees the object, that a
+// goroutine's acquire cache no longer answers for it, and that a global's
+// record stays.
+func TestSyncVarDropped(t *testing.T) {
+	lookupVar := func(k syncKey) *syncVar {
+		sh := shardOf(k)
+		sh.mu.Lock()
+		defer sh.mu.Unlock()
+		return sh.m[k]
+	}
+	heapMu = new(sync.Mutex) // escapes: a heap object
+	k := syncKey{addr: addr(heapMu)}
+	MutexLock(k.addr)
+	MutexUnlock(k.addr)
+	MutexLock(k.addr) // cached in the goroutine's acquire cache
+	MutexUnlock(k.addr)
+	v := lookupVar(k)
+	if v == nil || v.obj.Value() == nil {
+		t.Fatal("no record, or no weak pointer, for a heap mutex")
+	}
+	ver := v.ver.Load()
+	gk := syncKey{addr: addr(&globalMu)}
+	MutexLock(gk.addr)
+	MutexUnlock(gk.addr)
+	heapMu = nil
+	// The sweep runs on the finalizer goroutine after a collection.
+	for i := 0; lookupVar(k) != nil; i++ {
+		if i > 200 {
+			t.Fatal("the dead mutex's record was not dropped")
+		}
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	if v.ver.Load() == ver {
+		t.Error("the dropped record's release count did not move: acquire caches would keep it")
+	}
+	if lookupVar(gk) == nil {
+		t.Error("a global mutex's record was dropped")
+	}
+}
+
+var (
+	globalMu sync.Mutex
+	heapMu   *sync.Mutex
+)
