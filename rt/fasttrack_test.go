@@ -254,25 +254,42 @@ func TestStackAddressesIgnored(t *testing.T) {
 func TestReadVecReused(t *testing.T) {
 	a, l, k := heapWord(), heapWord(), heapWord()
 	// spareMin+2 goroutines alive at once hold distinct slots, so the
-	// vector is at least that long.
+	// vector is at least that long. They stay alive for the second round,
+	// so that its readers' slots fit the vector (a goroutine started later
+	// may get a higher slot, and a vector without room for it is grown).
 	const n = spareMin + 2
-	readAll := func() {
-		start := make(chan struct{})
-		waits := make([]func(), n)
-		for i := range waits {
-			waits[i] = spawn(func() {
-				<-start
+	start, done := make(chan struct{}), make(chan struct{})
+	again := make([]chan struct{}, n)
+	waits := make([]func(), n)
+	for i := range waits {
+		again[i] = make(chan struct{})
+		waits[i] = spawn(func() {
+			<-start
+			Read(a)
+			ReleaseMerge(l)
+			done <- struct{}{}
+			if _, ok := <-again[i]; ok {
+				// After the write, which released l.
+				Acquire(l)
 				Read(a)
-				ReleaseMerge(l)
-			})
+				ReleaseMerge(k)
+				done <- struct{}{}
+			}
+		})
+	}
+	defer func() {
+		for _, c := range again {
+			close(c)
 		}
-		close(start)
 		for _, w := range waits {
 			w()
 		}
-	}
+	}()
 	wantRaces(t, 0, func() {
-		readAll()
+		close(start)
+		for range n {
+			<-done
+		}
 		rv := readVecOf(a)
 		if rv == nil || len(rv.clk) < n {
 			t.Fatalf("read vector %v after %d readers", rv, n)
@@ -281,9 +298,12 @@ func TestReadVecReused(t *testing.T) {
 		if readVecOf(a) != nil {
 			t.Fatal("read vector kept as the current one after a write")
 		}
-		// Two concurrent readers, both after the write: read-shared again.
-		run(func() { Acquire(l); Read(a); ReleaseMerge(k) })
-		run(func() { Acquire(l); Read(a); ReleaseMerge(k) })
+		// Two concurrent readers (not ordered with each other), both after
+		// the write: read-shared again.
+		for i := range 2 {
+			again[i] <- struct{}{}
+			<-done
+		}
 		if got := readVecOf(a); got != rv {
 			t.Errorf("read vector after the write and two readers: %p, want the spare %p", got, rv)
 		}

@@ -104,12 +104,13 @@ type readVec struct {
 	info []atomicInfo
 }
 
-// spareMin is how many goroutines must have read a word between two writes
-// for the second write to keep the word's read vector (and so its record,
-// see wordState.store) for the next readers, which would otherwise
+// spareMin is the shortest read vector a write keeps (with the word's
+// record, see wordState.store) for the word's next readers, when at least
+// two goroutines read the word since the last write: they would otherwise
 // allocate and grow a new one after each write (256 goroutines reading one
 // map between the writes of some of them allocated and copied ~50 KB per
-// write).
+// write). A vector's length is the highest reader slot plus one, so short
+// ones are cheap to make again and not worth a record.
 const spareMin = 8
 
 // atomicInfo is an accessInfo that its goroutine updates without the word
@@ -263,6 +264,8 @@ func lockOf(addr uintptr) *atomic.Uint32 {
 	return &wordLocks[h>>(64-lockBits)].v
 }
 
+// lockWord takes l, a word lock (also the lock of a sync-object shard).
+//
 // The holder is pinned to its thread (runtime.procPin, as sync.Pool pins):
 // it cannot be preempted until unlockWord. A holder preempted inside its
 // section made every goroutine that wanted the lock spin and yield until
@@ -382,8 +385,8 @@ type wordState struct {
 	wMask, rMask     uint8
 	wAtomic, rAtomic bool   // the last write / exclusive read was atomic
 	rec              uint32 // record index, 0 if the cell is compact
-	// spare, set by a write that ends a read-shared state of at least
-	// spareMin readers, is the vector to keep for the next one.
+	// spare, set by a write that ends a read-shared state (see
+	// spareMin), is the vector to keep for the next one.
 	spare *readVec
 }
 
