@@ -276,20 +276,16 @@ var sharedData = make([]uint64, 1024)
 
 var sharedSink [sharedReaders]uint64
 
-func sharedLoop(b *testing.B, hooks bool) {
-	d := sharedData
-	if hooks {
-		for i := range d {
-			rt.Write(uintptr(unsafe.Pointer(&d[i])))
-		}
-	}
-	for i := range d {
-		d[i] = uint64(i)
-	}
+// inGoroutines runs work(g) in n goroutines (started as instrumented code
+// starts them when hooks is set), all released at once after the timer
+// is reset, and returns the CPU time they took. The wait for them is an
+// edge rt does not see by itself, so with hooks each goroutine releases
+// on the WaitGroup and the caller acquires it: the next run's accesses
+// follow these.
+func inGoroutines(b *testing.B, n int, hooks bool, work func(g int)) time.Duration {
 	var start, wg sync.WaitGroup
 	start.Add(1)
-	per := b.N/sharedReaders + 1
-	for r := range sharedReaders {
+	for g := range n {
 		wg.Add(1)
 		var tok rt.Token
 		if hooks {
@@ -301,19 +297,8 @@ func sharedLoop(b *testing.B, hooks bool) {
 				rt.Started(tok)
 			}
 			start.Wait()
-			var sum uint64
-			for range per {
-				for i := range d {
-					if hooks {
-						rt.Read(uintptr(unsafe.Pointer(&d[i])))
-					}
-					sum += d[i]
-				}
-			}
-			sharedSink[r] = sum
+			work(g)
 			if hooks {
-				// wg.Wait's edge, which rt does not see by itself:
-				// the next run's writes follow these reads.
 				rt.ReleaseMerge(uintptr(unsafe.Pointer(&wg)))
 				rt.Finished()
 			}
@@ -326,8 +311,35 @@ func sharedLoop(b *testing.B, hooks bool) {
 	if hooks {
 		rt.Acquire(uintptr(unsafe.Pointer(&wg)))
 	}
-	perAccess(b, per*sharedReaders*len(d))
-	cpuPerAccess(b, cpu0, per*sharedReaders*len(d))
+	return cpuTime() - cpu0
+}
+
+func sharedLoop(b *testing.B, hooks bool) {
+	d := sharedData
+	if hooks {
+		for i := range d {
+			rt.Write(uintptr(unsafe.Pointer(&d[i])))
+		}
+	}
+	for i := range d {
+		d[i] = uint64(i)
+	}
+	per := b.N/sharedReaders + 1
+	cpu := inGoroutines(b, sharedReaders, hooks, func(r int) {
+		var sum uint64
+		for range per {
+			for i := range d {
+				if hooks {
+					rt.Read(uintptr(unsafe.Pointer(&d[i])))
+				}
+				sum += d[i]
+			}
+		}
+		sharedSink[r] = sum
+	})
+	accesses := per * sharedReaders * len(d)
+	perAccess(b, accesses)
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(accesses), "cpu-ns/access")
 }
 
 func BenchmarkSharedLoopPlain(b *testing.B) { sharedLoop(b, false) }
@@ -348,62 +360,37 @@ func rwMutexMany(b *testing.B, hooks bool) {
 	x := uintptr(unsafe.Pointer(xp))
 	rwp := uintptr(unsafe.Pointer(&rw))
 	sums := make([]uint64, rwGoroutines)
-	var start, wg sync.WaitGroup
-	start.Add(1)
 	per := b.N/rwGoroutines + 1
-	for g := range rwGoroutines {
-		wg.Add(1)
-		var tok rt.Token
-		if hooks {
-			tok = rt.Go()
-		}
-		go func() {
-			defer wg.Done()
-			if hooks {
-				rt.Started(tok)
-			}
-			start.Wait()
-			var sum uint64
-			for i := range per {
-				if (g+i)%8 == 0 {
-					rw.Lock()
-					if hooks {
-						rt.RWMutexLock(rwp)
-						rt.Write(x)
-					}
-					*xp++
-					if hooks {
-						rt.RWMutexUnlock(rwp)
-					}
-					rw.Unlock()
-				} else {
-					rw.RLock()
-					if hooks {
-						rt.RWMutexRLock(rwp)
-						rt.Read(x)
-					}
-					sum += *xp
-					if hooks {
-						rt.RWMutexRUnlock(rwp)
-					}
-					rw.RUnlock()
+	cpu := inGoroutines(b, rwGoroutines, hooks, func(g int) {
+		var sum uint64
+		for i := range per {
+			if (g+i)%8 == 0 {
+				rw.Lock()
+				if hooks {
+					rt.RWMutexLock(rwp)
+					rt.Write(x)
 				}
+				*xp++
+				if hooks {
+					rt.RWMutexUnlock(rwp)
+				}
+				rw.Unlock()
+			} else {
+				rw.RLock()
+				if hooks {
+					rt.RWMutexRLock(rwp)
+					rt.Read(x)
+				}
+				sum += *xp
+				if hooks {
+					rt.RWMutexRUnlock(rwp)
+				}
+				rw.RUnlock()
 			}
-			sums[g] = sum
-			if hooks {
-				rt.ReleaseMerge(uintptr(unsafe.Pointer(&wg)))
-				rt.Finished()
-			}
-		}()
-	}
-	b.ResetTimer()
-	cpu0 := cpuTime()
-	start.Done()
-	wg.Wait()
-	if hooks {
-		rt.Acquire(uintptr(unsafe.Pointer(&wg)))
-	}
-	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(per*rwGoroutines), "cpu-ns/op")
+		}
+		sums[g] = sum
+	})
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(per*rwGoroutines), "cpu-ns/op")
 }
 
 func BenchmarkRWMutexManyPlain(b *testing.B) { rwMutexMany(b, false) }
