@@ -357,19 +357,28 @@ const ptrHelper = `func __rt_ptr[P any](p P) uintptr {
 
 // mapHook adds the hook of a map access: a read or write of the map's
 // header address, so that map writes race with concurrent reads and
-// writes, as under -race.
+// writes, as under -race. A map operand that cannot be evaluated again
+// (len(f()), f()[k] = v) is wrapped in a helper that makes the access
+// where the operand is evaluated.
 func (w *funcWalker) mapHook(m ast.Expr, s *sink, write bool) {
 	if _, lit := ast.Unparen(m).(*ast.CompositeLit); lit {
 		return // a new map nobody else sees
 	}
-	a, ok := w.ptrBits(m)
-	if !ok {
-		w.fs.warn(m.Pos(), "map operand has side effects: map access not hooked")
-		return
-	}
 	kind := "Read"
 	if write {
 		kind = "Write"
+	}
+	a, ok := w.ptrBits(m)
+	if !ok {
+		// m cannot be evaluated again (a call, a receive): hook the map
+		// where it is evaluated, by passing it through a helper.
+		name := "__rt_map" + kind
+		w.useHelper("__rt_ptr", ptrHelper)
+		w.fs.usesRT = true
+		w.useHelper(name, "func "+name+"[M any](m M) M {\n\t__rt."+kind+"(__rt_ptr(m))\n\treturn m\n}\n")
+		w.fs.buf.insert(w.fs.off(m.Pos()), prioOpen, name+"(")
+		w.fs.buf.insert(w.fs.off(m.End()), prioClose, ")")
+		return
 	}
 	s.add(hook{text: "__rt." + kind + "(" + a.text + ")", key: "map:" + a.text, write: write, idents: a.idents, pos: m.Pos()})
 }

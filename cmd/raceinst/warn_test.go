@@ -11,7 +11,7 @@ import (
 // line of build output unless RACEINST_WARN=all asks for the list (the go
 // command replays a cached compile's output at every build).
 func TestReportUnhooked(t *testing.T) {
-	warnings := []string{"a.go:3: map operand has side effects: map access not hooked", "a.go:9: case expression not instrumented"}
+	warnings := []string{"a.go:3: slice operand has side effects: element range not hooked", "a.go:9: case expression not instrumented"}
 	for _, tc := range []struct {
 		name     string
 		warnings []string
