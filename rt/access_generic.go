@@ -37,7 +37,7 @@ func Read(addr uintptr) {
 				return // read same epoch, the word's record
 			}
 			if rr == sharedReads {
-				if rv := r.rvc.Load(); rv != nil && int(g.slot) < len(rv.clk) && rv.clk[g.slot].Load() == uint64(g.ep)&clockMask {
+				if rv := r.rvc.Load(); rv != nil && int(g.slot) < rv.n() && rv.at(g.slot).Load() == uint64(g.ep)&clockMask {
 					return // read shared same epoch
 				}
 			}

@@ -291,7 +291,7 @@ func TestReadVecReused(t *testing.T) {
 			<-done
 		}
 		rv := readVecOf(a)
-		if rv == nil || len(rv.clk) < n {
+		if rv == nil || rv.n() < n {
 			t.Fatalf("read vector %v after %d readers", rv, n)
 		}
 		run(func() { Acquire(l); Write(a); Release(l) })
@@ -308,8 +308,8 @@ func TestReadVecReused(t *testing.T) {
 			t.Errorf("read vector after the write and two readers: %p, want the spare %p", got, rv)
 		}
 		entries := 0
-		for i := range rv.clk {
-			if rv.clk[i].Load() != 0 {
+		for i := range uint32(rv.n()) {
+			if rv.at(i).Load() != 0 {
 				entries++
 			}
 		}
@@ -326,4 +326,79 @@ func TestReadVecReused(t *testing.T) {
 		run(func() { Acquire(m); Read(a) })
 		run(func() { Acquire(l); Write(a) })
 	})
+}
+
+// TestReadVecSpread checks that a read vector whose readers keep updating
+// it (each read in a new epoch of its goroutine) is spread, one clock per
+// cache line, and that same-epoch reads and races go on through it.
+func TestReadVecSpread(t *testing.T) {
+	// spreadWord returns a word read by two goroutines in turn in many
+	// epochs (the second one's clock ends lower than the first's), with
+	// a spread vector, and what each reader released after its last read.
+	spreadWord := func() (a, r1, r2 uintptr) {
+		a, l, r1, r2 := heapWord(), heapWord(), heapWord(), heapWord()
+		run(func() { Write(a); Release(l) })
+		// The first reader alone updates the vector often enough to make
+		// it hot.
+		const updates = 2 * hotSampleEvery * hotSamples
+		shared, done2 := make(chan struct{}), make(chan struct{})
+		wantRaces(t, 0, func() {
+			w1 := spawn(func() {
+				Acquire(l)
+				Read(a)
+				close(shared)
+				<-done2
+				for range updates {
+					Read(a)
+					Release(r1) // a new epoch: the next read updates the vector
+				}
+			})
+			w2 := spawn(func() {
+				<-shared
+				Acquire(l)
+				Read(a) // two unordered readers: read-shared
+				for range updates / 4 {
+					Read(a)
+					Release(r2)
+				}
+				close(done2)
+			})
+			w1()
+			w2()
+		})
+		rv := readVecOf(a)
+		if rv == nil || rv.sclk == nil || rv.clk != nil {
+			t.Fatalf("read vector after %d updates: %+v, want a spread one", updates, rv)
+		}
+		run(func() {
+			Acquire(l)
+			Read(a)
+			if n := slowIn(func() { Read(a) }); n != 0 {
+				t.Errorf("a second read in the same epoch took %d slow paths through a spread vector, want 0", n)
+			}
+			ReleaseMerge(r2)
+		})
+		rv = readVecOf(a)
+		if rv.sclk == nil {
+			t.Fatal("a new reader made the read vector dense again")
+		}
+		clocks := map[uint64]bool{}
+		for i := range uint32(rv.n()) {
+			if c := rv.at(i).Load(); c != 0 {
+				clocks[c] = true
+			}
+		}
+		if len(clocks) != 3 {
+			t.Fatalf("the spread vector holds clocks %v, want the 3 readers' (each ends at another)", clocks)
+		}
+		return a, r1, r2
+	}
+	// A write ordered after every read does not race (each slot's clock
+	// is its own: the first reader's higher clock is not the second's).
+	a, r1, r2 := spreadWord()
+	wantRaces(t, 0, func() { run(func() { Acquire(r1); Acquire(r2); Write(a) }) })
+	// One ordered after the first reader's reads only races with the
+	// second reader's.
+	a, r1, _ = spreadWord()
+	wantRaces(t, 1, func() { run(func() { Acquire(r1); Write(a) }) })
 }

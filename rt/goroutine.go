@@ -50,6 +50,9 @@ type gstate struct {
 	acq       [1 << acqBits]acqEntry // sync objects acquired (see acquire)
 
 	objCache *[objCacheSize]objCacheEntry // objects g noted (heapobj.go); nil until its first slow path
+	// sharedUpdates counts g's lock-free updates of read vectors
+	// (readShared), to sample them.
+	sharedUpdates uint32
 }
 
 const acqBits = 3

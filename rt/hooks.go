@@ -19,7 +19,7 @@ func readFullFast(g *gstate, i uint32) bool {
 		return true
 	case sharedReads:
 		rv := r.rvc.Load()
-		return rv != nil && int(g.slot) < len(rv.clk) && rv.clk[g.slot].Load() == g.ep.clock()
+		return rv != nil && int(g.slot) < rv.n() && rv.at(g.slot).Load() == g.ep.clock()
 	}
 	return false
 }

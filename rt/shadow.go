@@ -95,13 +95,53 @@ type shadowRec struct {
 	spare *readVec
 }
 
-// readVec is the read vector clock of a word read concurrently. clk is read
-// without the lock by the read-shared-same-epoch fast path; a clock there
-// may carry epAtomic.
+// readVec is the read vector clock of a word read concurrently. A slot's
+// clock, at(slot), is read without the lock by the read-shared-same-epoch
+// fast path; a clock there may carry epAtomic.
+//
+// A new vector is dense: the clocks of 8 slots share a cache line. When
+// the goroutines reading the word move to new epochs often, each such
+// read stores its slot's clock (readShared), and dense clocks make the
+// cores that run them pass the line back and forth: 4 goroutines reading
+// a table under an RWMutex spent a quarter of their time there. So a vector
+// that readShared finds hot (see hotSamples) is replaced by a spread one,
+// one clock per cache line, in sclk; its clk is nil, which sends the
+// assembly fast path (which indexes clk by slot) to readFullFast. Vectors
+// stay dense until then: words read by many goroutines in one epoch only
+// need their clocks read, and a spread vector is 8 times the memory to
+// keep cached (so longer ones than spreadMax slots stay dense). A write
+// scans the slots' masks, dense in both, and loads only the clocks of the
+// slots with a mask; a spread vector emptied for reuse (takeSpare) has its
+// masks emptied too.
 type readVec struct {
-	clk  []atomic.Uint64
+	clk  []atomic.Uint64 // dense: slot s's clock is clk[s]; nil if spread
 	mask []atomic.Uint32 // bytes of the word the slot's reads touched
 	info []atomicInfo
+	sclk []atomic.Uint64 // spread: slot s's clock is sclk[s<<spreadShift]
+	// hot counts the samples readShared took of its updates of this
+	// vector: one in hotSampleEvery of each goroutine's updates.
+	hot atomic.Uint32
+}
+
+const (
+	spreadShift    = 3    // 8 clocks, 64 bytes, per slot in a spread vector
+	hotSampleEvery = 64   // a goroutine samples one in this many of its readShared updates
+	hotSamples     = 16   // samples after which a vector is spread
+	spreadMax      = 1024 // longest vector that is spread (64 KiB)
+)
+
+// spreads reports whether rv is dense and short enough to be spread.
+func (rv *readVec) spreads() bool { return rv.sclk == nil && rv.n() <= spreadMax }
+
+// n returns the number of slots rv has room for.
+func (rv *readVec) n() int { return len(rv.mask) }
+
+// at returns slot s's clock.
+func (rv *readVec) at(s uint32) *atomic.Uint64 {
+	if rv.sclk != nil {
+		return &rv.sclk[uintptr(s)<<spreadShift]
+	}
+	return &rv.clk[s]
 }
 
 // spareMin is the shortest read vector a write keeps (with the word's
@@ -441,7 +481,7 @@ func (s *wordState) store(cell *atomic.Uint64, rv *readVec) {
 	if s.spare != nil {
 		spare = s.spare
 	}
-	if spare != nil && rv != nil && len(rv.clk) >= len(spare.clk) {
+	if spare != nil && rv != nil && rv.n() >= spare.n() {
 		spare = nil
 	}
 	if spare == nil && !shared && !s.wAtomic && !s.rAtomic && (s.w == 0 || s.r == 0 || s.w == s.r && s.wMask == s.rMask) {
@@ -671,10 +711,13 @@ func readShared(g *gstate, cell *atomic.Uint64, mask uint8, info accessInfo) boo
 		return false
 	}
 	rv := r.rvc.Load()
-	if rv == nil || int(g.slot) >= len(rv.clk) || rv.mask[g.slot].Load() != uint32(mask) || rv.clk[g.slot].Load()&epAtomic != 0 {
+	if rv == nil || int(g.slot) >= rv.n() || rv.mask[g.slot].Load() != uint32(mask) || rv.at(g.slot).Load()&epAtomic != 0 {
 		return false
 	}
-	rv.clk[g.slot].Store(g.ep.clock())
+	if g.sharedUpdates++; g.sharedUpdates%hotSampleEvery == 0 && rv.spreads() && rv.hot.Add(1) >= hotSamples {
+		return false // the locked path spreads the vector (set)
+	}
+	rv.at(g.slot).Store(g.ep.clock())
 	rv.info[g.slot].store(info)
 	return cell.Load() == c && r.w.Load() == w && r.r.Load() == sharedReads && r.rvc.Load() == rv
 }
@@ -693,43 +736,61 @@ func (s *wordState) takeSpare() *readVec {
 		return nil
 	}
 	r.spare = nil
-	for i := range rv.clk {
+	spread := rv.sclk != nil
+	for i := range uint32(rv.n()) {
 		// Most entries are empty already; an atomic store is a locked
-		// instruction, too dear for all of them.
-		if rv.clk[i].Load() != 0 {
-			rv.clk[i].Store(0)
+		// instruction, too dear for all of them. A spread vector's
+		// masks are emptied too, so that a write's scan skips the slots
+		// not read since (a spread clock is a cache line of its own).
+		if spread && rv.mask[i].Load() == 0 {
+			continue
+		}
+		if c := rv.at(i); c.Load() != 0 {
+			c.Store(0)
+		}
+		if spread {
+			rv.mask[i].Store(0)
 		}
 	}
 	return rv
 }
 
 // set records a read by slot s in the read vector rv (nil: a new one) and
-// returns the vector, which is a new one if rv had no room for s: twice as
+// returns the vector, which is a new one if rv had no room for s (twice as
 // long, so that readers arriving in increasing slot order do not copy the
-// vector at each.
+// vector at each) or is hot (spread: see readVec).
 func (rv *readVec) set(s uint32, clk uint64, mask uint8, info accessInfo, atom bool) *readVec {
-	if rv == nil || int(s) >= len(rv.clk) {
-		n := int(s) + 1
+	if rv == nil || int(s) >= rv.n() || rv.spreads() && rv.hot.Load() >= hotSamples {
+		n, spread := int(s)+1, false
 		if rv != nil {
-			n = max(n, 2*len(rv.clk))
+			n = max(n, rv.n())
+			if n > rv.n() {
+				n = max(n, 2*rv.n())
+			}
+			spread = (rv.sclk != nil || rv.hot.Load() >= hotSamples) && n <= spreadMax
 		}
-		nv := &readVec{clk: make([]atomic.Uint64, n), mask: make([]atomic.Uint32, n), info: make([]atomicInfo, n)}
+		nv := &readVec{mask: make([]atomic.Uint32, n), info: make([]atomicInfo, n)}
+		if spread {
+			nv.sclk = make([]atomic.Uint64, n<<spreadShift)
+		} else {
+			nv.clk = make([]atomic.Uint64, n)
+		}
 		if rv != nil {
-			for i := range rv.clk {
-				nv.clk[i].Store(rv.clk[i].Load())
+			for i := range uint32(rv.n()) {
+				nv.at(i).Store(rv.at(i).Load())
 				nv.mask[i].Store(rv.mask[i].Load())
 				nv.info[i].store(rv.info[i].load())
 			}
 		}
 		rv = nv
 	}
-	if old := rv.clk[s].Load(); old&^epAtomic == clk {
+	if old := rv.at(s).Load(); old&^epAtomic == clk {
 		rv.mask[s].Store(rv.mask[s].Load() | uint32(mask))
 		atom = atom && old&epAtomic != 0
 	} else {
 		rv.mask[s].Store(uint32(mask))
 	}
-	rv.clk[s].Store(tag(epoch(clk), atom))
+	rv.at(s).Store(tag(epoch(clk), atom))
 	rv.info[s].store(info)
 	return rv
 }
@@ -770,18 +831,21 @@ func writeSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	case uint64(r) == sharedReads: // write shared: check every reader, then forget them
 		if rv := recAt(s.rec).rvc.Load(); rv != nil {
 			readers := 0
-			for i := range rv.clk {
-				c := rv.clk[i].Load()
+			for i := range uint32(rv.n()) {
+				if rv.mask[i].Load() == 0 {
+					continue // never read, or not since the vector was emptied (a clock is set with its mask)
+				}
+				c := rv.at(i).Load()
 				ca := c&epAtomic != 0
 				c &^= epAtomic
 				if c != 0 {
 					readers++
 				}
-				if !found && c != 0 && rv.mask[i].Load()&uint32(mask) != 0 && c > g.vc.get(uint32(i)) && !(atomic && ca) {
+				if !found && c != 0 && rv.mask[i].Load()&uint32(mask) != 0 && c > g.vc.get(i) && !(atomic && ca) {
 					rc, found = race{addr: addr, write: true, prev: rv.info[i].load()}, true
 				}
 			}
-			if len(rv.clk) >= spareMin && readers >= 2 {
+			if rv.n() >= spareMin && readers >= 2 {
 				s.spare = rv
 			}
 		}
@@ -855,7 +919,7 @@ func readAtomicNow(g *gstate, i uint32) bool {
 		return true
 	case sharedReads:
 		rv := r.rvc.Load()
-		return rv != nil && int(g.slot) < len(rv.clk) && rv.clk[g.slot].Load() == g.ep.clock()|epAtomic
+		return rv != nil && int(g.slot) < rv.n() && rv.at(g.slot).Load() == g.ep.clock()|epAtomic
 	}
 	return false
 }
