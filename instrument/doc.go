@@ -30,6 +30,7 @@
 //	s[i]++          __rt.Write(uintptr(__unsafe.Pointer(&s[i]))); s[i]++
 //	*p = *q (struct)  __rt.ReadRange(uintptr(__unsafe.Pointer(q)), __unsafe.Sizeof(*q)); __rt.WriteRange(...p...); *p = *q
 //	m[k] = v        __rt.Write(__rt_ptr(m)); m[k] = v
+//	f()[k] = v      __rt_mapWrite(f())[k] = v   (an operand it cannot evaluate twice, hooked in place)
 //	copy(d, s)      __rt.WriteRange(SliceData(d), min(len(d), len(s))*size); __rt.ReadRange(...s...); copy(d, s)
 //	append(s, a, b) __rt_append(s, 2); append(s, a, b)
 //	x = <-c; x = f()  x = __rt_chan_Recv(c); __rt.Write(...&x...)
