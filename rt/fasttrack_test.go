@@ -402,3 +402,58 @@ func TestReadVecSpread(t *testing.T) {
 	a, r1, _ = spreadWord()
 	wantRaces(t, 1, func() { run(func() { Acquire(r1); Write(a) }) })
 }
+
+// TestWriteCompactLockFree checks that a write after a write or read that
+// happens before it, in a compact cell, takes no word lock (writeCompact),
+// and that the writes it must not settle still do.
+func TestWriteCompactLockFree(t *testing.T) {
+	a, b, l := heapWord(), heapWord(), heapWord()
+	locked := func(f func()) int64 {
+		before := lockedPaths.Load()
+		f()
+		return lockedPaths.Load() - before
+	}
+	wantRaces(t, 0, func() {
+		run(func() {
+			Write(a)
+			Release(l) // a new epoch
+			if n := locked(func() { Write(a) }); n != 0 {
+				t.Errorf("a goroutine's write of its own word in a new epoch locked %d times, want 0", n)
+			}
+			if w, _, _ := state(a); w != cur().ep {
+				t.Errorf("last write %v, want the current epoch %v", w, cur().ep)
+			}
+			Release(l)
+		})
+		run(func() {
+			Acquire(l)
+			if n := locked(func() { Write(a) }); n != 0 {
+				t.Errorf("an ordered write by another goroutine locked %d times, want 0", n)
+			}
+			Read(b)
+			Release(l)
+		})
+		run(func() {
+			Acquire(l)
+			Write(b) // the read happens before and covers the same byte
+			if _, r, _ := state(b); r != 0 {
+				t.Errorf("read %v kept after a write of its byte", r)
+			}
+			Release(l)
+		})
+	})
+	// A read of another byte of the word is kept: the locked path.
+	c := heapWord()
+	wantRaces(t, 0, func() {
+		run(func() { Acquire(l); Read(c + 1); Release(l) })
+		run(func() {
+			Acquire(l)
+			if n := locked(func() { Write(c) }); n != 1 {
+				t.Errorf("a write next to a read of another byte locked %d times, want 1", n)
+			}
+			Release(l)
+		})
+	})
+	// An unordered write is not settled without the lock: it races.
+	wantRaces(t, 1, func() { run(func() { Write(a) }) })
+}

@@ -49,7 +49,7 @@ type gstate struct {
 	runtimeCB bool
 	acq       [1 << acqBits]acqEntry // sync objects acquired (see acquire)
 
-	objCache *[objCacheSize]objCacheEntry // objects g noted (heapobj.go); nil until its first slow path
+	objCache *[objCacheSize]objCacheSet // objects g noted (heapobj.go); nil until its first slow path
 	// sharedUpdates counts g's lock-free updates of read vectors
 	// (readShared), to sample them.
 	sharedUpdates uint32

@@ -54,12 +54,34 @@ type pageObj struct {
 //go:linkname findObject runtime.findObject
 func findObject(p, refBase, refOff uintptr) (base uintptr, s unsafe.Pointer, objIndex uintptr)
 
-// objCacheBits sets the number of objects a goroutine remembers having
-// noted.
+// objCacheBits and objCacheWays set the number of objects a goroutine
+// remembers having noted: objCacheWays in each of 1<<objCacheBits sets,
+// most recently noted first. A goroutine works with a handful of objects
+// at a time (its own data, a shared table, a map, captured variables);
+// direct-mapped, two of them often shared an entry and took turns noting
+// themselves, each time under the page's mutex, whose cache line then
+// moved between the cores of the goroutines sharing the page.
 const (
 	objCacheBits = 4
 	objCacheSize = 1 << objCacheBits
+	objCacheWays = 4
 )
+
+type objCacheSet [objCacheWays]objCacheEntry
+
+// entry returns the set's entry of base in collection cycle gen, and
+// whether it was there: if not, the entry is a new one in front of the
+// set, the least recently noted object dropped.
+func (set *objCacheSet) entry(base uintptr, gen uint32) (*objCacheEntry, bool) {
+	for i := range set {
+		if e := &set[i]; e.base == base && e.gen == gen {
+			return e, true
+		}
+	}
+	copy(set[1:], set[:objCacheWays-1])
+	set[0] = objCacheEntry{base: base, gen: gen}
+	return &set[0], false
+}
 
 // objCacheEntry says that g noted object base (weak pointer wp) in page
 // while gcGen was gen.
@@ -144,15 +166,16 @@ func forgetDead(p *shadowPage, pageBase uintptr) {
 func (g *gstate) noteObject(p *shadowPage, pageBase, base uintptr, gen uint32) {
 	c := g.objCache
 	if c == nil {
-		c = new([objCacheSize]objCacheEntry)
+		c = new([objCacheSize]objCacheSet)
 		g.objCache = c
 	}
 	h := uint64(base) * 0x9E3779B97F4A7C15
-	e := &c[h>>(64-objCacheBits)]
-	if e.base != base || e.gen != gen {
-		*e = objCacheEntry{base: base, gen: gen}
-	} else if e.page == p {
+	e, hit := c[h>>(64-objCacheBits)].entry(base, gen)
+	if hit && e.page == p {
 		return
+	}
+	if countSlow {
+		notesLocked.Add(1)
 	}
 	p.mu.Lock()
 	i, found := searchObjs(p.objs, base)

@@ -148,3 +148,36 @@ func TestGCKeepsGlobals(t *testing.T) {
 		Write(a)
 	})
 }
+
+// TestObjCacheWays checks that a goroutine going round objects whose
+// bases share an object-cache set notes each of them once, not at every
+// access (when they evicted each other, each note took the page's mutex).
+func TestObjCacheWays(t *testing.T) {
+	gcForgets = true
+	defer func() { gcForgets = false }()
+	set := func(base uintptr) uint64 { return uint64(base) * 0x9E3779B97F4A7C15 >> (64 - objCacheBits) }
+	var objs []uintptr
+	for len(objs) < 4 { // a handful of objects a goroutine works with
+		a := heapWord()
+		if len(objs) == 0 || set(a) == set(objs[0]) {
+			objs = append(objs, a)
+		}
+	}
+	l := heapWord()
+	run(func() {
+		round := func() {
+			for _, a := range objs {
+				Release(l) // a new epoch: the write takes the slow path
+				Write(a)
+			}
+		}
+		round()
+		gen := gcGen.Load()
+		before := notesLocked.Load()
+		round()
+		round()
+		if n := notesLocked.Load() - before; n != 0 && gcGen.Load() == gen {
+			t.Errorf("%d objects of one cache set: %d notes under the page mutex in two more rounds, want 0", len(objs), n)
+		}
+	})
+}

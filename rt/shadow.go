@@ -198,9 +198,11 @@ var (
 	gcGen atomic.Uint32
 
 	// Test knobs, set before any goroutine uses rt.
-	gcForgets = true  // apply the gcGen rule
-	countSlow = false // count slow paths in slowPaths
-	slowPaths atomic.Int64
+	gcForgets   = true  // apply the gcGen rule
+	countSlow   = false // count slow paths in slowPaths, and those that lock the word in lockedPaths
+	slowPaths   atomic.Int64
+	lockedPaths atomic.Int64
+	notesLocked atomic.Int64 // noteObject calls that took the page's mutex, counted with countSlow
 )
 
 func hashPage(k uintptr) uintptr {
@@ -644,6 +646,9 @@ func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 			return
 		}
 	}
+	if countSlow {
+		lockedPaths.Add(1)
+	}
 	var rc race
 	found := false
 	l := lockOf(addr)
@@ -687,6 +692,27 @@ func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 // which can only miss a race.
 func firstAccess(cell *atomic.Uint64, c uint64) bool {
 	return cell.Load() == 0 && cell.CompareAndSwap(0, c)
+}
+
+// writeCompact is FastTrack's write rule without the word lock, for the
+// common case of a goroutine writing a word again in a later epoch (its own
+// data, after any synchronisation): the cell is compact, and its write and
+// read (one epoch in a compact cell) happen before g, so nothing races and
+// the write replaces them; a read is kept, which takes a record and the
+// locked path, only if it touched bytes this write does not. It reports
+// false, leaving the write to the locked path, if any of that does not
+// hold or the cell changed meanwhile. As for firstAccess, a locked path
+// that loaded the cell before may overwrite this write, which can only miss
+// a race.
+func writeCompact(g *gstate, cell *atomic.Uint64, mask uint8) bool {
+	c := cell.Load()
+	if c == 0 || c&cellFull != 0 || !g.vc.covers(epoch(c&^(cellW|cellR)>>epochShift)) {
+		return false
+	}
+	if c&cellR != 0 && uint8(c)&^mask != 0 {
+		return false
+	}
+	return cell.CompareAndSwap(c, g.cw|uint64(mask))
 }
 
 // readShared is FastTrack's read-shared rule without the word lock, for
@@ -814,9 +840,12 @@ func writeSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 		g.checkObject(g.page, addr)
 	}
 	info := accessInfo{goid: g.id, pc: pc, stk: g.stack()}
-	if !atomic && firstAccess(cell, g.cw|uint64(mask)) {
+	if !atomic && (firstAccess(cell, g.cw|uint64(mask)) || writeCompact(g, cell, mask)) {
 		putInfo(addr, true, g.ep, info)
 		return
+	}
+	if countSlow {
+		lockedPaths.Add(1)
 	}
 	var rc race
 	found := false
