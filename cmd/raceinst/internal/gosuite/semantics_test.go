@@ -266,7 +266,7 @@ var gosuiteStride = map[string]int{
 var gosuiteKnown = map[string]string{
 	"chanlinear.go":           "times select over 2000 and 4000 channels and wants linear growth: instrumented, 1.7 s vs 5.5 s (rt's select cost grows with the channel count)",
 	"closure.go":              "counts heap allocations (runtime.MemStats.Mallocs) around a call: the hooked read of memstats.Mallocs in between is the first access of a new heap page, and rt allocates that page's shadow on the Go heap (-race's shadow is outside it)",
-	"fixedbugs/issue79186.go": "51M RWMutex-guarded map reads by 256 goroutines on 2 Ps: 257-slot clocks joined at every RLock/RUnlock and the real RWMutex's semaphores around hooks that lengthen its sections; 87 s on the idle 2-core VM (was 170 s), limit 60 s, -race 14 s (see SEMANTICS.md)",
+	"fixedbugs/issue79186.go": "51M RWMutex-guarded map reads by 256 goroutines on 2 Ps: 257-slot clocks joined at every RLock/RUnlock and the real RWMutex's semaphores around hooks that lengthen its sections; 85 s on the idle 2-core VM (was 170 s), limit 60 s, -race 14 s (see SEMANTICS.md)",
 }
 
 type goSuiteProgram struct {
