@@ -408,16 +408,11 @@ func TestReadVecSpread(t *testing.T) {
 // and that the writes it must not settle still do.
 func TestWriteCompactLockFree(t *testing.T) {
 	a, b, l := heapWord(), heapWord(), heapWord()
-	locked := func(f func()) int64 {
-		before := lockedPaths.Load()
-		f()
-		return lockedPaths.Load() - before
-	}
 	wantRaces(t, 0, func() {
 		run(func() {
 			Write(a)
 			Release(l) // a new epoch
-			if n := locked(func() { Write(a) }); n != 0 {
+			if n := lockedIn(func() { Write(a) }); n != 0 {
 				t.Errorf("a goroutine's write of its own word in a new epoch locked %d times, want 0", n)
 			}
 			if w, _, _ := state(a); w != cur().ep {
@@ -427,7 +422,7 @@ func TestWriteCompactLockFree(t *testing.T) {
 		})
 		run(func() {
 			Acquire(l)
-			if n := locked(func() { Write(a) }); n != 0 {
+			if n := lockedIn(func() { Write(a) }); n != 0 {
 				t.Errorf("an ordered write by another goroutine locked %d times, want 0", n)
 			}
 			Read(b)
@@ -448,7 +443,7 @@ func TestWriteCompactLockFree(t *testing.T) {
 		run(func() { Acquire(l); Read(c + 1); Release(l) })
 		run(func() {
 			Acquire(l)
-			if n := locked(func() { Write(c) }); n != 1 {
+			if n := lockedIn(func() { Write(c) }); n != 1 {
 				t.Errorf("a write next to a read of another byte locked %d times, want 1", n)
 			}
 			Release(l)

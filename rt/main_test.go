@@ -73,6 +73,13 @@ func slowIn(f func()) int64 {
 	return slowPaths.Load() - before
 }
 
+// lockedIn returns how many slow paths of f took the word lock.
+func lockedIn(f func()) int64 {
+	before := lockedPaths.Load()
+	f()
+	return lockedPaths.Load() - before
+}
+
 func wantRaces(t *testing.T, want int64, f func()) {
 	t.Helper()
 	if got := racesIn(f); got != want {
