@@ -1,6 +1,7 @@
 package rt
 
 import (
+	"runtime"
 	"testing"
 	"unsafe"
 )
@@ -49,4 +50,50 @@ func TestAllocNoShadow(t *testing.T) {
 		t.Errorf("Alloc created %d shadow pages", after-before)
 	}
 	Alloc(uintptr(unsafe.Pointer(&buf[0]))+1, 0) // nothing, not the word
+}
+
+// TestStackAccessNoShadow: hooked accesses of the goroutine's own stack (a
+// local go/ssa thought escaped and the compiler kept on the stack) make no
+// shadow page and allocate nothing: test/closure.go counts MemStats.Mallocs
+// around a read of such a local.
+func TestStackAccessNoShadow(t *testing.T) {
+	var made, had int
+	access := func() {
+		var local [64]uint64
+		a := uintptr(unsafe.Pointer(&local[32]))
+		before := lookupPage(a>>pageShift) != nil
+		Read(a)
+		Write(a + 8)
+		ReadRange(a, 64)
+		WriteRange(a+64, 64)
+		switch {
+		case before:
+			had++
+		case lookupPage(a>>pageShift) != nil:
+			made++
+		}
+		runtime.KeepAlive(&local)
+	}
+	// Make the goroutine's state and grow its stack first: a stack that
+	// grows under the hooks leaves a pointing to the old one.
+	access()
+	growStack(64)
+	made, had = 0, 0
+	allocs := testing.AllocsPerRun(20, access)
+	if allocs != 0 {
+		t.Errorf("accesses of the stack allocated %v times a run", allocs)
+	}
+	if made != 0 || had == 21 {
+		t.Errorf("shadow pages made for the stack in %d of 21 runs (%d had one already)", made, had)
+	}
+}
+
+//go:noinline
+func growStack(n int) byte {
+	var buf [1024]byte
+	buf[n%len(buf)] = byte(n)
+	if n > 0 {
+		buf[0] += growStack(n - 1)
+	}
+	return buf[0]
 }

@@ -31,7 +31,7 @@ func readFullFast(g *gstate, i uint32) bool {
 //go:noinline
 func readAt(addr, pc uintptr) {
 	g := cur()
-	c := g.cell(addr).Load()
+	c := g.peek(addr)
 	if c&^(cellW|cellMask) == g.cr || writeCovers(g, c, 1<<(addr&7)) || c&cellFull != 0 && readFullFast(g, uint32(c)) {
 		return
 	}
@@ -46,7 +46,7 @@ func readAt(addr, pc uintptr) {
 //go:noinline
 func writeAt(addr, pc uintptr) {
 	g := cur()
-	if writtenNow(g, g.cell(addr).Load()) {
+	if writtenNow(g, g.peek(addr)) {
 		return
 	}
 	if pc == 0 {
@@ -91,7 +91,7 @@ func ReadRange(addr, n uintptr) {
 	g := cur()
 	var pc uintptr
 	for a := addr &^ 7; a < addr+n; a += 8 {
-		c := g.cell(a).Load()
+		c := g.peek(a)
 		m := rangeMask(a, addr, n)
 		if readNow(g, c) || writeCovers(g, c, m) {
 			continue
@@ -111,7 +111,7 @@ func WriteRange(addr, n uintptr) {
 	g := cur()
 	var pc uintptr
 	for a := addr &^ 7; a < addr+n; a += 8 {
-		if writtenNow(g, g.cell(a).Load()) {
+		if writtenNow(g, g.peek(a)) {
 			continue
 		}
 		if pc == 0 {

@@ -221,6 +221,24 @@ func (g *gstate) cell(addr uintptr) *atomic.Uint64 {
 	return &g.pcells[(addr>>3)&(wordsPerPage-1)]
 }
 
+// peek returns the value of addr's cell, or 0 if its page has no shadow
+// yet: unlike cell it creates no page, so the checks before a slow path
+// allocate nothing for memory that never gets shadow (a goroutine's own
+// stack, which the slow paths ignore; a program counting its allocations,
+// as test/closure.go does, must see none for an access to a local the
+// compiler kept on the stack).
+func (g *gstate) peek(addr uintptr) uint64 {
+	key := addr >> pageShift
+	if g.pkey != key {
+		p := lookupPage(key)
+		if p == nil {
+			return 0
+		}
+		g.page, g.pcells, g.pkey = p, p.cells, key
+	}
+	return g.pcells[(addr>>3)&(wordsPerPage-1)].Load()
+}
+
 func findPage(key uintptr) *shadowPage {
 	if p := lookupPage(key); p != nil {
 		return p
@@ -924,7 +942,7 @@ func hookAccess(g *gstate, addr uintptr, write, atomic bool) {
 	if addr == 0 {
 		return
 	}
-	c := g.cell(addr).Load()
+	c := g.peek(addr)
 	if writtenNow(g, c) || atomic && c&cellFull != 0 && recAt(uint32(c)).w.Load() == uint64(g.ep)|epAtomic {
 		return // this epoch's write covers any access of the goroutine
 	}

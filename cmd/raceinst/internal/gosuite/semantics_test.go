@@ -65,8 +65,9 @@ func TestMain(m *testing.M) {
 //
 // By default (and in CI) a deterministic subset runs: all of ken, chan,
 // interface, every 8th of typeparam, every 16th of the top level and every
-// 32nd of fixedbugs (gosuiteStride); -gosuite.all runs every program,
-// -gosuite.run=RE those whose path (fixedbugs/issue1234.go) RE matches.
+// 32nd of fixedbugs (gosuiteStride), and gosuiteAlways; -gosuite.all runs
+// every program, -gosuite.run=RE those whose path
+// (fixedbugs/issue1234.go) RE matches.
 // -gosuite.report=FILE writes the summary (bench/raceinst/SEMANTICS.md).
 // Known failures are pinned in gosuiteKnown with a reason each.
 func TestGoRunPrograms(t *testing.T) {
@@ -96,7 +97,7 @@ func TestGoRunPrograms(t *testing.T) {
 		if *gosuiteAll {
 			return true
 		}
-		return i%gosuiteStride[filepath.Dir(rel)] == 0
+		return i%gosuiteStride[filepath.Dir(rel)] == 0 || gosuiteAlways[rel]
 	})
 	if len(progs) == 0 {
 		t.Fatal("no programs selected")
@@ -260,12 +261,21 @@ var gosuiteStride = map[string]int{
 	"typeparam": 8, ".": 16, "fixedbugs": 32,
 }
 
+// gosuiteAlways adds to the CI subset programs that check what rt itself
+// costs the program, which no other test here would catch: heap
+// allocations (MemStats.Mallocs) around accesses of a local the compiler
+// kept on the stack, and live heap objects (MemStats.HeapObjects) after
+// sync objects die.
+var gosuiteAlways = map[string]bool{
+	"closure.go":             true,
+	"fixedbugs/issue9110.go": true,
+}
+
 // gosuiteKnown pins the programs whose raceinst build is known to differ,
 // with the reason. Races reported in programs that otherwise behave the
 // same are not failures here (see SEMANTICS.md).
 var gosuiteKnown = map[string]string{
 	"chanlinear.go":           "times select over 2000 and 4000 channels and wants linear growth: instrumented, 1.7 s vs 5.5 s (rt's select cost grows with the channel count)",
-	"closure.go":              "counts heap allocations (runtime.MemStats.Mallocs) around a call: the hooked read of memstats.Mallocs in between is the first access of a new heap page, and rt allocates that page's shadow on the Go heap (-race's shadow is outside it)",
 	"fixedbugs/issue79186.go": "51M RWMutex-guarded map reads by 256 goroutines on 2 Ps: 257-slot clocks joined at every RLock/RUnlock and the real RWMutex's semaphores around hooks that lengthen its sections; 85 s on the idle 2-core VM (was 170 s), limit 60 s, -race 14 s (see SEMANTICS.md)",
 }
 
