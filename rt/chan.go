@@ -297,10 +297,10 @@ func (st *chanState) pruneSide(s *chanSide, dead func(*chanRec) bool) {
 // afterwards).
 func acquireClock(g *gstate, base vclock, ep epoch) {
 	if !(g.frozenOK && sameClock(base, g.frozen)) && g.vc.joinChanged(base) {
-		g.frozenOK = false
+		g.vcChanged()
 	}
 	if ep != 0 && g.vc.get(ep.slot()) < ep.clock() {
 		g.vc.set(ep.slot(), ep.clock())
-		g.frozenOK = false
+		g.vcChanged()
 	}
 }

@@ -36,6 +36,10 @@ type gstate struct {
 	// except for g's own entry.
 	frozen   vclock
 	frozenOK bool
+	// vcGen counts the changes of vc other than in g's own entry (see
+	// vcChanged): a release through a reader lane (rlane.go) is valid
+	// while it is what it was when the lane was set up.
+	vcGen uint64
 
 	frames   []uintptr // shadow call stack: call-site pcs from FuncEnter, outermost first
 	frameIDs []uint32  // depot ids of frames[:1], frames[:2], ...: a prefix of them, kept as frames change
@@ -48,6 +52,7 @@ type gstate struct {
 	// (racefingo).
 	runtimeCB bool
 	acq       [1 << acqBits]acqEntry // sync objects acquired (see acquire)
+	rel       [1 << relBits]relEntry // RWMutexes read-released through a lane (rlane.go)
 
 	objCache *[objCacheSize]objCacheSet // objects g noted (heapobj.go); nil until its first slow path
 	// sharedUpdates counts g's lock-free updates of read vectors
@@ -69,6 +74,12 @@ func (g *gstate) setEp(e epoch) {
 	g.ep = e
 	g.cw = cellW | uint64(e)<<epochShift
 	g.cr = cellR | uint64(e)<<epochShift
+}
+
+// vcChanged records that g's clock changed in another goroutine's entry.
+func (g *gstate) vcChanged() {
+	g.frozenOK = false
+	g.vcGen++
 }
 
 // tick advances g's own clock: called after every release, so that later
@@ -94,7 +105,7 @@ func migrateSlot(g *gstate) {
 	c := slotClock(s).Load() + 1
 	g.slot = s
 	g.vc.set(s, c)
-	g.frozenOK = false
+	g.vcChanged()
 	g.setEp(mkEpoch(s, c))
 	slotClock(s).Store(c)
 }
@@ -240,7 +251,7 @@ func register(id int64, st *goStart) *gstate {
 	if g := lookup(id); g != nil {
 		if st != nil { // hooks ran before Started: add the creation edge now
 			g.vc.join(st.vc)
-			g.frozenOK = false
+			g.vcChanged()
 			g.parent, g.create = st.parent, st.stack
 		}
 		return g
@@ -275,7 +286,7 @@ func (g *gstate) latestLocked() {
 			g.vc[s] = c
 		}
 	}
-	g.frozenOK = false
+	g.vcChanged()
 }
 
 // callbackRunners are the runtime's goroutines that call functions of the

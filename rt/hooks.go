@@ -263,7 +263,7 @@ func RWMutexRLock(rw uintptr) {
 func RWMutexRUnlock(rw uintptr) {
 	g := cur()
 	hookAccess(g, rw, false, false)
-	release(g, syncKey{rw, subReader}, true)
+	releaseReader(g, syncKey{rw, subReader})
 }
 
 // Channels. ch is the channel's pointer (the bits of the chan value); a

@@ -203,6 +203,7 @@ var (
 	slowPaths   atomic.Int64
 	lockedPaths atomic.Int64
 	notesLocked atomic.Int64 // noteObject calls that took the page's mutex, counted with countSlow
+	laneRels    atomic.Int64 // RUnlock releases through a reader lane (rlane.go), counted with countSlow
 )
 
 func hashPage(k uintptr) uintptr {

@@ -38,6 +38,11 @@ type syncVar struct {
 	// zero (a global, memory outside the Go heap): when the object dies,
 	// sweepSyncVars drops the record.
 	obj weak.Pointer[byte]
+	// dirty lists the reader lanes released through since the last
+	// acquire folded them into base (RWMutex readers: rlane.go).
+	dirty atomic.Pointer[readerLane]
+	// dropped is set when sweepSyncVars drops the record.
+	dropped atomic.Bool
 }
 
 // acqEntry is one entry of a goroutine's cache of the sync objects it
@@ -103,20 +108,33 @@ func acquire(g *gstate, k syncKey) {
 	// grows, holds it already, and the shard lock, which every goroutine
 	// using the object takes, is not needed.
 	e := &g.acq[(uint64(k.addr>>3)*0x9E3779B97F4A7C15+uint64(k.sub))>>(64-acqBits)]
-	if e.v != nil && e.k == k && e.v.ver.Load() == e.ver {
+	if e.v != nil && e.k == k && e.v.ver.Load() == e.ver && e.v.dirty.Load() == nil {
 		return
 	}
 	sh := shardOf(k)
 	sh.mu.Lock()
 	if v := sh.m[k]; v != nil {
+		if v.dirty.Load() != nil {
+			v.foldLanes()
+		}
 		*e = acqEntry{k: k, v: v, ver: v.ver.Load()}
-		if !(g.frozenOK && sameClock(v.base, g.frozen)) && g.vc.joinChanged(v.base) {
-			g.frozenOK = false
+		switch {
+		case g.frozenOK && sameClock(v.base, g.frozen):
+		case k.sub == subMain && v.owned:
+			changed, covered := g.vc.joinCovered(v.base, int(g.slot))
+			if changed {
+				g.vcChanged()
+			}
+			if covered {
+				g.coveredBy(k, v)
+			}
+		case g.vc.joinChanged(v.base):
+			g.vcChanged()
 		}
 		for _, e := range v.eps {
 			if e != 0 && g.vc.get(e.slot()) < e.clock() {
 				g.vc.set(e.slot(), e.clock())
-				g.frozenOK = false
+				g.vcChanged()
 			}
 		}
 	}
@@ -127,7 +145,10 @@ func acquire(g *gstate, k syncKey) {
 // release publishes g's clock on k. With merge the clock already there is
 // kept (joined); without it is replaced, which is right when every earlier
 // releaser is already ordered before g (a mutex).
-func release(g *gstate, k syncKey, merge bool) {
+func release(g *gstate, k syncKey, merge bool) { releaseVar(g, k, merge) }
+
+// releaseVar is release; it returns k's record.
+func releaseVar(g *gstate, k syncKey, merge bool) *syncVar {
 	sh := shardOf(k)
 	sh.mu.Lock()
 	if sh.m == nil {
@@ -173,6 +194,7 @@ func release(g *gstate, k syncKey, merge bool) {
 	v.ver.Add(1)
 	sh.mu.Unlock()
 	g.tick()
+	return v
 }
 
 // addEpoch adds e to v.eps, reporting false if there is no room.
@@ -253,6 +275,7 @@ func sweepSyncVars() {
 		for _, c := range dead {
 			if sh.m[c.k] == c.v {
 				delete(sh.m, c.k)
+				c.v.dropped.Store(true)
 				c.v.ver.Add(1)
 			}
 		}

@@ -96,7 +96,7 @@ func TestSyncVarHotOwns(t *testing.T) {
 	cycle := func(a uintptr) {
 		Release(other) // another goroutine's release...
 		Acquire(other) // ...acquired: g's clock changed
-		g.frozenOK = false
+		g.vcChanged()
 		Acquire(a)
 		Release(a)
 	}
