@@ -95,12 +95,22 @@ func (v *vclock) assign(o vclock) {
 // reached. It is read without locks (atomics) by the policy for goroutines
 // rt did not see created, and it makes a reused slot continue from where its
 // previous owner stopped, so an old epoch in shadow memory never looks newer
-// than the slot's current owner.
-const slotChunkBits = 12
+// than the slot's current owner. Each slot's cell has a cache line of its
+// own: a goroutine stores its clock there at every release (tick), and
+// with eight to a line the goroutines of a busy lock on different cores
+// passed the line back and forth at every Unlock and RUnlock.
+const slotChunkBits = 9
 
-var slotClocks [maxSlots >> slotChunkBits]atomic.Pointer[[1 << slotChunkBits]atomic.Uint64]
+type slotCell struct {
+	atomic.Uint64
+	_ [56]byte
+}
+
+type slotChunk [1 << slotChunkBits]slotCell
+
+var slotClocks [maxSlots >> slotChunkBits]atomic.Pointer[slotChunk]
 
 // slotClock returns the cell of slot s; its chunk must exist (see allocSlot).
 func slotClock(s uint32) *atomic.Uint64 {
-	return &slotClocks[s>>slotChunkBits].Load()[s&(1<<slotChunkBits-1)]
+	return &slotClocks[s>>slotChunkBits].Load()[s&(1<<slotChunkBits-1)].Uint64
 }

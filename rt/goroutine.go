@@ -339,7 +339,7 @@ func allocSlotLocked() uint32 {
 		fatal("raceinst: more than 1M goroutines alive at once")
 	}
 	if slotClocks[s>>slotChunkBits].Load() == nil {
-		slotClocks[s>>slotChunkBits].Store(new([1 << slotChunkBits]atomic.Uint64))
+		slotClocks[s>>slotChunkBits].Store(new(slotChunk))
 	}
 	nslots++
 	return s

@@ -16,9 +16,13 @@ func TestSyncVarMatchesDenseClocks(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	gs := make([]*gstate, ngs)
 	model := make([]vclock, ngs)
-	cur() // a registered goroutine: the table of slot clocks exists
 	for i := range gs {
 		slot := uint32(4000 + i) // far above the slots the other tests use
+		gmu.Lock()
+		if slotClocks[slot>>slotChunkBits].Load() == nil {
+			slotClocks[slot>>slotChunkBits].Store(new(slotChunk))
+		}
+		gmu.Unlock()
 		gs[i] = &gstate{slot: slot, pkey: ^uintptr(0)}
 		gs[i].vc.set(slot, 1)
 		gs[i].setEp(mkEpoch(slot, 1))
