@@ -40,6 +40,12 @@ type gstate struct {
 	// vcChanged): a release through a reader lane (rlane.go) is valid
 	// while it is what it was when the lane was set up.
 	vcGen uint64
+	// cov is the record of an RWMutex's Unlock whose clock g's clock was
+	// (but for g's own entry) when v.breaks was covBreaks and g.vcGen was
+	// covGen (see acquireCovered).
+	cov       *syncVar
+	covBreaks uint32
+	covGen    uint64
 
 	frames   []uintptr // shadow call stack: call-site pcs from FuncEnter, outermost first
 	frameIDs []uint32  // depot ids of frames[:1], frames[:2], ...: a prefix of them, kept as frames change

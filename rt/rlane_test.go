@@ -118,6 +118,7 @@ func TestReaderLaneCoveredByUnlock(t *testing.T) {
 	x := heapWord()
 	var lanes int64
 	const rounds = 200
+	copies := coveredCopies.Load()
 	wantRaces(t, 0, func() {
 		lanes = lanesIn(func() {
 			read, written := make(chan struct{}), make(chan struct{}) // not hooked: no edges
@@ -138,6 +139,9 @@ func TestReaderLaneCoveredByUnlock(t *testing.T) {
 	})
 	if lanes < rounds/2 {
 		t.Errorf("%d of %d RUnlocks released through a lane, want most", lanes, rounds)
+	}
+	if copies = coveredCopies.Load() - copies; copies < rounds/2 {
+		t.Errorf("%d of %d RLocks copied the Unlock's clock, want most", copies, rounds)
 	}
 
 	z := heapWord()
@@ -168,5 +172,90 @@ func TestReaderLaneCoveredByUnlock(t *testing.T) {
 		toReader <- struct{}{}
 		wait()
 		writeLocked(&rw, z)
+	})
+}
+
+// TestCoveredCopy: a reader that was covered by an Unlock's clock takes
+// the next one by a copy (acquireCovered), and still keeps what it learnt
+// since from elsewhere, and what a release by a goroutine that had not
+// acquired the RWMutex took out of the RWMutex's clock.
+func TestCoveredCopy(t *testing.T) {
+	t.Run("learnt since", func(t *testing.T) {
+		var rw sync.RWMutex
+		var mu sync.Mutex
+		x, z := heapWord(), heapWord()
+		mu.Lock()
+		step, done := make(chan struct{}), make(chan struct{}) // not hooked: no edges
+		const rounds = 4 * hotReleases
+		wantRaces(t, 0, func() {
+			copies := coveredCopies.Load()
+			wait := spawn(func() {
+				for range rounds {
+					<-step
+					readLocked(&rw, x)
+					done <- struct{}{}
+				}
+				mu.Lock()
+				MutexLock(addr(&mu)) // learns of the write of z
+				done <- struct{}{}
+				<-step
+				readLocked(&rw, x) // a join: the Unlock does not know of z
+				Write(z)
+			})
+			for range rounds {
+				writeLocked(&rw, x)
+				step <- struct{}{}
+				<-done
+			}
+			if coveredCopies.Load() == copies {
+				t.Error("the reader never copied the Unlock's clock")
+			}
+			run(func() {
+				Write(z)
+				MutexUnlock(addr(&mu))
+				mu.Unlock()
+			})
+			<-done
+			writeLocked(&rw, x)
+			step <- struct{}{}
+			wait()
+		})
+	})
+	t.Run("break", func(t *testing.T) {
+		var rw sync.RWMutex
+		x, y := heapWord(), heapWord()
+		step, done := make(chan struct{}), make(chan struct{}) // not hooked: no edges
+		qstep := make(chan struct{})
+		const rounds = 4 * hotReleases
+		wantRaces(t, 0, func() {
+			q := spawn(func() {
+				<-qstep
+				// A release on the RWMutex's address by a goroutine
+				// that never acquired it: its clock lacks the write of y.
+				Release(addr(&rw))
+			})
+			wait := spawn(func() {
+				for range rounds {
+					<-step
+					readLocked(&rw, x)
+					done <- struct{}{}
+				}
+				<-step
+				readLocked(&rw, 0) // a join: the clock was replaced
+				Read(y)
+			})
+			for range rounds - 1 {
+				writeLocked(&rw, x)
+				step <- struct{}{}
+				<-done
+			}
+			writeLocked(&rw, y)
+			step <- struct{}{}
+			<-done
+			qstep <- struct{}{}
+			q()
+			step <- struct{}{}
+			wait()
+		})
 	})
 }

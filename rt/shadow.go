@@ -198,12 +198,13 @@ var (
 	gcGen atomic.Uint32
 
 	// Test knobs, set before any goroutine uses rt.
-	gcForgets   = true  // apply the gcGen rule
-	countSlow   = false // count slow paths in slowPaths, and those that lock the word in lockedPaths
-	slowPaths   atomic.Int64
-	lockedPaths atomic.Int64
-	notesLocked atomic.Int64 // noteObject calls that took the page's mutex, counted with countSlow
-	laneRels    atomic.Int64 // RUnlock releases through a reader lane (rlane.go), counted with countSlow
+	gcForgets     = true  // apply the gcGen rule
+	countSlow     = false // count slow paths in slowPaths, and those that lock the word in lockedPaths
+	slowPaths     atomic.Int64
+	lockedPaths   atomic.Int64
+	notesLocked   atomic.Int64 // noteObject calls that took the page's mutex, counted with countSlow
+	laneRels      atomic.Int64 // RUnlock releases through a reader lane (rlane.go), counted with countSlow
+	coveredCopies atomic.Int64 // acquires that copied an Unlock's clock (acquireCovered), counted with countSlow
 )
 
 func hashPage(k uintptr) uintptr {

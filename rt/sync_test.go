@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // Concurrency tests: real goroutines and real sync primitives, with the
@@ -536,6 +537,22 @@ func TestAcquireCache(t *testing.T) {
 		Acquire(l)
 		Read(y)
 	})
+}
+
+// TestAcquireCacheEdgesOfOneObject: an RWMutex's Lock acquires both its
+// edges (the last Unlock, the readers), which keep an entry each in the
+// acquire cache: sharing one, the readers' edge evicted the other, and
+// Unlock's release found no sign that the writer holds the clock it
+// replaces (see syncVar.breaks).
+func TestAcquireCacheEdgesOfOneObject(t *testing.T) {
+	g := cur()
+	for i := range 64 {
+		a := heapWord() + uintptr(i)*8
+		main, readers := g.acqEntry(syncKey{a, subMain}), g.acqEntry(syncKey{a, subReader})
+		if main == readers {
+			t.Fatalf("the two edges of the RWMutex at %#x share entry %d of the acquire cache", a, (uintptr(unsafe.Pointer(main))-uintptr(unsafe.Pointer(&g.acq[0])))/unsafe.Sizeof(g.acq[0]))
+		}
+	}
 }
 
 // runFinalizer makes the runtime run f as a finalizer, the way an

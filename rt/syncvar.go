@@ -43,6 +43,11 @@ type syncVar struct {
 	dirty atomic.Pointer[readerLane]
 	// dropped is set when sweepSyncVars drops the record.
 	dropped atomic.Bool
+	// breaks counts the releases that replaced the clock by one that
+	// perhaps does not hold it (the releaser had not acquired it): between
+	// two acquires that see the same count, the clock only grew (see
+	// acquireCovered). Under the shard lock.
+	breaks uint32
 }
 
 // acqEntry is one entry of a goroutine's cache of the sync objects it
@@ -100,6 +105,16 @@ func (g *gstate) frozenClock() vclock {
 	return g.frozen
 }
 
+// hash is k's for the per-goroutine caches (its top bits): the edges of
+// one object (an RWMutex's Unlock and its readers) are apart.
+func (k syncKey) hash() uint64 {
+	return (uint64(k.addr>>3) + uint64(k.sub)<<58) * 0x9E3779B97F4A7C15
+}
+
+func (g *gstate) acqEntry(k syncKey) *acqEntry {
+	return &g.acq[k.hash()>>(64-acqBits)]
+}
+
 // acquire joins the clock released on k into g: everything released there
 // happens before g's next step.
 func acquire(g *gstate, k syncKey) {
@@ -107,7 +122,7 @@ func acquire(g *gstate, k syncKey) {
 	// an RWMutex that no writer holds, a Once done): g's clock, which only
 	// grows, holds it already, and the shard lock, which every goroutine
 	// using the object takes, is not needed.
-	e := &g.acq[(uint64(k.addr>>3)*0x9E3779B97F4A7C15+uint64(k.sub))>>(64-acqBits)]
+	e := g.acqEntry(k)
 	if e.v != nil && e.k == k && e.v.ver.Load() == e.ver && e.v.dirty.Load() == nil {
 		return
 	}
@@ -121,13 +136,7 @@ func acquire(g *gstate, k syncKey) {
 		switch {
 		case g.frozenOK && sameClock(v.base, g.frozen):
 		case k.sub == subMain && v.owned:
-			changed, covered := g.vc.joinCovered(v.base, int(g.slot))
-			if changed {
-				g.vcChanged()
-			}
-			if covered {
-				g.coveredBy(k, v)
-			}
+			g.acquireCovered(k, v)
 		case g.vc.joinChanged(v.base):
 			g.vcChanged()
 		}
@@ -159,6 +168,11 @@ func releaseVar(g *gstate, k syncKey, merge bool) *syncVar {
 		v = &syncVar{obj: weakObject(k.addr)}
 		sh.m[k] = v
 		merge = false
+	}
+	if !merge {
+		if ae := g.acqEntry(k); ae.k != k || ae.v != v || ae.ver != v.ver.Load() {
+			v.breaks++ // g's clock may lack some of v's
+		}
 	}
 	switch {
 	case !merge && !g.frozenOK && (v.owned || v.ver.Load() >= hotReleases):
