@@ -7,6 +7,9 @@
 #                each), BenchmarkLoopPlain / BenchmarkLoopHooks
 #   shared read: 4 goroutines read the same 1024 uint64s,
 #                BenchmarkSharedLoopPlain / BenchmarkSharedLoopHooks
+#   contended:   256 goroutines read a word under RLock and write it under
+#                Lock every 8th operation (400000 operations),
+#                BenchmarkRWMutexManyPlain / BenchmarkRWMutexManyHooks
 #
 # The binaries are built once; then each round runs every variant once, in
 # turn, so that load from other users of the machine hits all of them alike.
@@ -32,10 +35,13 @@ if [ -n "${RT_BEFORE:-}" ]; then
 fi
 
 med() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-run() { # binary benchmark
-	"$tmp/$1" -test.run '^$' -test.bench "^$2\$" -test.count 1 >"$tmp/out"
-	awk '{ for (i=1;i<NF;i++) if ($(i+1)=="cpu-ns/access") print $i }' "$tmp/out" >>"$tmp/$1.$2.cpu"
-	awk '{ for (i=1;i<NF;i++) if ($(i+1)=="ns/access") print $i }' "$tmp/out" >>"$tmp/$1.$2.wall"
+run() { # binary benchmark [unit]: unit is access (default) or op
+	unit=${3:-access}
+	set -- "$1" "$2"
+	if [ "$unit" = op ]; then set -- "$1" "$2" -test.benchtime 400000x; fi
+	"$tmp/$1" -test.run '^$' -test.bench "^$2\$" -test.count 1 ${3:+"$3"} ${4:+"$4"} >"$tmp/out"
+	awk -v u="cpu-ns/$unit" '{ for (i=1;i<NF;i++) if ($(i+1)==u) print $i }' "$tmp/out" >>"$tmp/$1.$2.cpu"
+	awk -v u="ns/$unit" '{ for (i=1;i<NF;i++) if ($(i+1)==u) print $i }' "$tmp/out" >>"$tmp/$1.$2.wall"
 }
 
 i=0
@@ -47,6 +53,9 @@ while [ "$i" -lt "$count" ]; do
 	run race.test BenchmarkSharedLoopPlain
 	run plain.test BenchmarkSharedLoopHooks
 	[ -z "${RT_BEFORE:-}" ] || run before.test BenchmarkSharedLoopHooks
+	run race.test BenchmarkRWMutexManyPlain op
+	run plain.test BenchmarkRWMutexManyHooks op
+	[ -z "${RT_BEFORE:-}" ] || run before.test BenchmarkRWMutexManyHooks op
 	i=$((i + 1))
 done
 
@@ -70,9 +79,18 @@ for m in cpu wall; do
 	if [ -n "${RT_BEFORE:-}" ]; then
 		echo "  loop with rt hooks, rt $RT_BEFORE: $(med <"$tmp/before.test.BenchmarkSharedLoopHooks.$m")"
 	fi
-	awk -v p="$plain" -v t="$tsan" -v h="$hooks" -v st="$stsan" -v sh="$shooks" 'BEGIN {
+	ctsan=$(med <"$tmp/race.test.BenchmarkRWMutexManyPlain.$m")
+	chooks=$(med <"$tmp/plain.test.BenchmarkRWMutexManyHooks.$m")
+	echo "contended (256 goroutines, one RWMutex; per operation):"
+	echo "  plain loop, go test -race (TSan):   $ctsan"
+	echo "  loop with rt hooks (raceinst):      $chooks"
+	if [ -n "${RT_BEFORE:-}" ]; then
+		echo "  loop with rt hooks, rt $RT_BEFORE: $(med <"$tmp/before.test.BenchmarkRWMutexManyHooks.$m")"
+	fi
+	awk -v p="$plain" -v t="$tsan" -v h="$hooks" -v st="$stsan" -v sh="$shooks" -v ct="$ctsan" -v ch="$chooks" 'BEGIN {
 		printf "same epoch:  rt hooks / TSan:  %.2fx\n", h / t
 		printf "same epoch:  TSan / plain:     %.1fx\n", t / p
 		printf "shared read: rt hooks / TSan:  %.2fx\n", sh / st
+		printf "contended:   rt hooks / TSan:  %.2fx\n", ch / ct
 	}'
 done
