@@ -9,11 +9,16 @@
 #   raceinst  raceinst build (the workload's packages instrumented)
 #   onepkg    raceinst build -instrument=.../workload/pipeline
 #
+# and plain, race and onepkg again with -part=pipeline (plain-p, race-p,
+# onepkg-p: the pipeline package's share of the work alone, what that
+# package costs each detector by itself).
+#
 # Prints the median CPU time (user+sys: steadier than wall time on a
 # shared machine) and wall time of each, and the ratios the goals are
 # stated in: whole program raceinst / -race (goal ≤ 1.0), one package
 # instrumented / plain (goal ≤ 1.3). Every binary must print the same
-# checksum and report no race.
+# checksum (the -part=pipeline ones the same as each other) and report no
+# race.
 #
 # Usage: bench/raceinst/run_times.sh [rounds] [scale]   (defaults 5, 3)
 set -euo pipefail
@@ -29,10 +34,14 @@ go build -race -o "$tmp/race" "$pkg"
 "$tmp/raceinst-tool" build -o "$tmp/raceinst" "$pkg"
 "$tmp/raceinst-tool" build -instrument=github.com/raceinst/raceinst/bench/raceinst/workload/pipeline -o "$tmp/onepkg" "$pkg"
 
-kinds="plain race raceinst onepkg"
+kinds="plain race raceinst onepkg plain-p race-p onepkg-p"
 for ((r = 0; r < rounds; r++)); do
 	for k in $kinds; do
-		/usr/bin/time -f '%e %U %S' -o "$tmp/time" "$tmp/$k" -scale="$scale" >"$tmp/out.$k" 2>"$tmp/err.$k"
+		args=(-scale="$scale")
+		if [[ $k == *-p ]]; then
+			args+=(-part=pipeline)
+		fi
+		/usr/bin/time -f '%e %U %S' -o "$tmp/time" "$tmp/${k%-p}" "${args[@]}" >"$tmp/out.$k" 2>"$tmp/err.$k"
 		if grep -q 'DATA RACE' "$tmp/out.$k" "$tmp/err.$k"; then
 			echo "$k reported a race" >&2
 			exit 1
@@ -41,8 +50,12 @@ for ((r = 0; r < rounds; r++)); do
 		awk '{ print $2 + $3 }' "$tmp/time" >>"$tmp/cpu.$k"
 	done
 	for k in $kinds; do
-		if ! cmp -s "$tmp/out.plain" "$tmp/out.$k"; then
-			echo "$k printed $(cat "$tmp/out.$k"), plain $(cat "$tmp/out.plain")" >&2
+		ref=plain
+		if [[ $k == *-p ]]; then
+			ref=plain-p
+		fi
+		if ! cmp -s "$tmp/out.$ref" "$tmp/out.$k"; then
+			echo "$k printed $(cat "$tmp/out.$k"), $ref $(cat "$tmp/out.$ref")" >&2
 			exit 1
 		fi
 	done
@@ -57,5 +70,10 @@ done
 for m in cpu wall; do
 	awk -v p="$(med "$tmp/$m.plain")" -v r="$(med "$tmp/$m.race")" -v i="$(med "$tmp/$m.raceinst")" -v o="$(med "$tmp/$m.onepkg")" -v m="$m" 'BEGIN {
 		printf "%s: whole program raceinst / -race: %.2fx   one package / plain: %.2fx   (-race / plain: %.1fx, raceinst / plain: %.1fx)\n", m, i / r, o / p, r / p, i / p
+	}'
+done
+for m in cpu wall; do
+	awk -v p="$(med "$tmp/$m.plain-p")" -v r="$(med "$tmp/$m.race-p")" -v o="$(med "$tmp/$m.onepkg-p")" -v m="$m" 'BEGIN {
+		printf "%s, pipeline part alone: one package / plain: %.1fx   -race / plain: %.1fx   one package / -race: %.2fx\n", m, o / p, r / p, o / r
 	}'
 done
