@@ -149,8 +149,18 @@
 // case's ChanSendDone/ChanRecvDone goes first in its body, followed by
 // ChanCancel for the channel of every other case (a default case gets
 // only the ChanCancels), so that rt forgets the operations announced and
-// not made. Channel operands must be free of effects, else Warning; a
-// ChanCancel whose channel is shadowed by the case's own variable is left
+// not made. A channel operand that cannot be evaluated again (a call, as
+// in <-ctx.Done(), or a receive) is captured where select evaluates it,
+// by a helper that makes its ChanSend/ChanRecv there and stores the
+// channel's address (and a send's capacity) in variables of a block
+// around the select, which the case hooks read:
+//
+//	select { case <-f(): }  →  { var __rtS0_0 uintptr; select { case <-__rt_selRecv(&__rtS0_0, f()): __rt.ChanRecvDone(__rtS0_0) } }
+//
+// A labeled select goes into the block with its label, unless a goto
+// names the label (it would jump into the block): such a case gets no
+// hooks (Warning), and a synchronisation rt does not see can make it
+// report a race that is not one. A ChanCancel whose channel is shadowed by the case's own variable is left
 // out (Warning): rt then keeps that case as a possible partner of later
 // operations, which can hide a race, never report a false one. A range
 // over a channel gets ChanRecv before the loop and at each iteration's

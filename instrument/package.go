@@ -233,6 +233,10 @@ type fileState struct {
 	// keepImports maps the local name of an import whose package-level
 	// function calls were rewritten to one of its types, to keep it used.
 	keepImports map[string]string
+
+	// selects numbers the selects whose channels are captured where
+	// they are evaluated (selectStmt), for their variables' names.
+	selects int
 }
 
 // file plans the edits of one file; nil if it is left alone.

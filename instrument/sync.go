@@ -341,6 +341,24 @@ func __rt_chan_SendConv[T any](c chan<- T) __rt_chanSender[T] { return __rt_chan
 `,
 }
 
+// selectHelpers capture a select case's channel where select evaluates
+// it (selectStmt): its address, and a send's capacity, for the hooks of
+// the case taken, and the operation's release hook, made there.
+var selectHelpers = map[string]string{
+	"__rt_selRecv": `func __rt_selRecv[T any](p *uintptr, c <-chan T) <-chan T {
+	*p = *(*uintptr)(__unsafe.Pointer(&c))
+	__rt.ChanRecv(*p)
+	return c
+}
+`,
+	"__rt_selSend": `func __rt_selSend[T any](p *uintptr, n *int, c chan<- T) chan<- T {
+	*p, *n = *(*uintptr)(__unsafe.Pointer(&c)), cap(c)
+	__rt.ChanSend(*p)
+	return c
+}
+`,
+}
+
 // helperSet is the set of helpers one package needs.
 type helperSet map[string]string
 

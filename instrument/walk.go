@@ -362,7 +362,7 @@ func (w *funcWalker) stmt(s ast.Stmt, pre *sink, label string) {
 		}
 		w.caseClauses(s.Body, allocs, v)
 	case *ast.SelectStmt:
-		w.selectStmt(s, pre)
+		w.selectStmt(s, pre, label)
 	case *ast.DeclStmt:
 		if gd, ok := s.Decl.(*ast.GenDecl); ok && gd.Tok == token.VAR {
 			for _, spec := range gd.Specs {
@@ -732,54 +732,85 @@ func (w *funcWalker) mentions(list []ast.Stmt, obj types.Object) bool {
 // release hook of every case goes before the select, and the case taken
 // starts with its acquire hook and ChanCancel for every other case's
 // channel (the operations announced and not made; rt/doc.go).
-func (w *funcWalker) selectStmt(s *ast.SelectStmt, pre *sink) {
-	// The channel of each clause with hooks (nil: none, or default).
-	chans := make([]*hook, len(s.Body.List))
-	for i, c := range s.Body.List {
-		cc := c.(*ast.CommClause)
-		var ch ast.Expr
-		switch comm := cc.Comm.(type) {
-		case *ast.SendStmt:
-			ch = comm.Chan
-		case *ast.ExprStmt:
-			if u, ok := ast.Unparen(comm.X).(*ast.UnaryExpr); ok && u.Op == token.ARROW {
-				ch = u.X
-			}
-		case *ast.AssignStmt:
-			if u, ok := ast.Unparen(comm.Rhs[0]).(*ast.UnaryExpr); ok && u.Op == token.ARROW {
-				ch = u.X
-			}
-		}
-		if ch != nil {
-			if a, ok := w.ptrBits(ch); ok {
-				a.pos = ch.Pos()
-				chans[i] = &a
-			}
+//
+// A channel operand that cannot be evaluated again (<-ctx.Done(), f() <- v)
+// is captured where select evaluates it, by a helper that makes its
+// release hook there and keeps the channel's address (and a send's
+// capacity) in variables declared in a block around the select:
+//
+//	select { case <-f(): }  →  { var __rtS0 uintptr; select { case <-__rt_selRecv(&__rtS0, f()): __rt.ChanRecvDone(__rtS0) } }
+//
+// so every operand is still evaluated once, in order. A labeled select
+// goes into the block with its label, unless a goto names the label (it
+// would jump into the block): then its case keeps no hooks, with a
+// warning.
+func (w *funcWalker) selectStmt(s *ast.SelectStmt, pre *sink, label string) {
+	fs := w.fs
+	open := s.Pos()
+	if label != "" {
+		if ls := labelOf(fs.f, s); ls != nil && !gotoNames(fs.f, label) {
+			open, label = ls.Pos(), ""
 		}
 	}
+	// The channel of each clause with hooks (nil: none, or default), and
+	// the variable that captures it, if it is captured.
+	chans := make([]*hook, len(s.Body.List))
+	capt := make([]string, len(s.Body.List))
+	block := ""
+	for i, c := range s.Body.List {
+		ch, _ := commChan(c.(*ast.CommClause))
+		if ch == nil {
+			continue
+		}
+		if a, ok := w.ptrBits(ch); ok {
+			a.pos = ch.Pos()
+			chans[i] = &a
+			continue
+		}
+		if label != "" {
+			continue
+		}
+		if block == "" {
+			block = "__rtS" + strconv.Itoa(fs.selects) + "_"
+			fs.selects++
+		}
+		capt[i] = block + strconv.Itoa(i)
+		chans[i] = &hook{text: capt[i], pos: ch.Pos()}
+	}
+	var decls []string
 	for i, c := range s.Body.List {
 		cc := c.(*ast.CommClause)
 		start := &sink{}
-		var ch ast.Expr
-		send := false
+		ch, send := commChan(cc)
+		if ch != nil && capt[i] != "" {
+			// Outside any rewrite of the operand itself (prioOpen and
+			// prioClose at the same offsets).
+			v := capt[i]
+			fs.usesRT = true
+			if send {
+				w.useHelper("__rt_selSend", selectHelpers["__rt_selSend"])
+				decls = append(decls, "var "+v+" uintptr; var "+v+"c int; ")
+				fs.buf.insert(fs.off(ch.Pos()), prioOpen-1, "__rt_selSend(&"+v+", &"+v+"c, ")
+				start.add(hook{text: "__rt.ChanSendDone(" + v + ", " + v + "c)", pos: ch.Pos()})
+			} else {
+				w.useHelper("__rt_selRecv", selectHelpers["__rt_selRecv"])
+				decls = append(decls, "var "+v+" uintptr; ")
+				fs.buf.insert(fs.off(ch.Pos()), prioOpen-1, "__rt_selRecv(&"+v+", ")
+				start.add(hook{text: "__rt.ChanRecvDone(" + v + ")", pos: ch.Pos()})
+			}
+			fs.buf.insert(fs.off(ch.End()), prioClose+1, ")")
+		}
 		switch comm := cc.Comm.(type) {
 		case *ast.SendStmt:
-			ch, send = comm.Chan, true
 			w.expr(comm.Chan, pre)
 			w.expr(comm.Value, pre)
-		case *ast.ExprStmt:
-			if u, ok := ast.Unparen(comm.X).(*ast.UnaryExpr); ok && u.Op == token.ARROW {
-				ch = u.X
-				w.expr(u.X, pre)
-			}
-		case *ast.AssignStmt:
-			if u, ok := ast.Unparen(comm.Rhs[0]).(*ast.UnaryExpr); ok && u.Op == token.ARROW {
-				ch = u.X
-				w.expr(u.X, pre)
+		case *ast.ExprStmt, *ast.AssignStmt:
+			if ch != nil {
+				w.expr(ch, pre)
 			}
 		}
-		if ch != nil {
-			if a, ok := w.ptrBits(ch); ok {
+		if ch != nil && capt[i] == "" {
+			if a := chans[i]; a != nil {
 				if send {
 					txt, _, _ := w.pureText(ch)
 					pre.add(hook{text: "__rt.ChanSend(" + a.text + ")", idents: a.idents, pos: ch.Pos()})
@@ -789,7 +820,7 @@ func (w *funcWalker) selectStmt(s *ast.SelectStmt, pre *sink) {
 					start.add(hook{text: "__rt.ChanRecvDone(" + a.text + ")", idents: a.idents, pos: ch.Pos()})
 				}
 			} else {
-				w.fs.warn(ch.Pos(), "select case channel is not a side-effect-free expression: its synchronisation is not recorded")
+				w.fs.warn(ch.Pos(), "select whose label a goto names, with a case channel that is not a side-effect-free expression: its synchronisation is not recorded")
 			}
 		}
 		for j, o := range chans {
@@ -807,6 +838,54 @@ func (w *funcWalker) selectStmt(s *ast.SelectStmt, pre *sink) {
 		w.placeAt(w.fs.off(cc.Colon)+1, cc.Colon, start, " ", ";")
 		w.stmtList(cc.Body)
 	}
+	if len(decls) > 0 {
+		fs.buf.insert(fs.off(open), prioOpen, "{ "+strings.Join(decls, ""))
+		fs.buf.insert(fs.off(s.End()), prioClose, " }")
+	}
+}
+
+// labelOf returns the labeled statement of s in f.
+func labelOf(f *ast.File, s ast.Stmt) *ast.LabeledStmt {
+	var found *ast.LabeledStmt
+	ast.Inspect(f, func(n ast.Node) bool {
+		if ls, ok := n.(*ast.LabeledStmt); ok && ls.Stmt == s {
+			found = ls
+		}
+		return found == nil
+	})
+	return found
+}
+
+// gotoNames reports whether a goto statement of f names label (in any
+// function: a label's scope is its function, and a false yes only costs
+// hooks).
+func gotoNames(f *ast.File, label string) bool {
+	found := false
+	ast.Inspect(f, func(n ast.Node) bool {
+		if b, ok := n.(*ast.BranchStmt); ok && b.Tok == token.GOTO && b.Label != nil && b.Label.Name == label {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// commChan returns the channel operand of a select case, and whether the
+// case sends; nil for default.
+func commChan(cc *ast.CommClause) (ast.Expr, bool) {
+	switch comm := cc.Comm.(type) {
+	case *ast.SendStmt:
+		return comm.Chan, true
+	case *ast.ExprStmt:
+		if u, ok := ast.Unparen(comm.X).(*ast.UnaryExpr); ok && u.Op == token.ARROW {
+			return u.X, false
+		}
+	case *ast.AssignStmt:
+		if u, ok := ast.Unparen(comm.Rhs[0]).(*ast.UnaryExpr); ok && u.Op == token.ARROW {
+			return u.X, false
+		}
+	}
+	return nil, false
 }
 
 // uintptrOfPointer reports whether e is a conversion uintptr(unsafe.Pointer(...)).

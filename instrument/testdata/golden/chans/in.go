@@ -51,3 +51,55 @@ func reset(t *time.Timer) {
 	t.Reset(time.Second)
 	<-t.C
 }
+
+type src struct{ c chan int }
+
+func (s *src) get() chan int { return s.c }
+
+// Channel operands that cannot be evaluated again: captured where select
+// evaluates them, in order, with the pure ones' hooks before it.
+func selectCalls(s *src, done func() <-chan struct{}, out chan int) int {
+	select {
+	case <-done():
+		return 0
+	case v, ok := <-s.get():
+		if ok {
+			return v
+		}
+	case s.get() <- <-out:
+	case out <- 2:
+	}
+	return 1
+}
+
+type namedCh chan int
+
+// Channels of a defined type and of one direction.
+func selectTypes(a func() namedCh, b func() chan<- int) {
+	select {
+	case <-a():
+	case b() <- 1:
+	case a() <- 2:
+	}
+}
+
+// A labeled select goes into the block with its label; one whose label
+// a goto names stays as it is: the goto could not jump into a block.
+func selectLabeled(done func() <-chan struct{}) {
+L:
+	select {
+	case <-done():
+		break L
+	}
+}
+
+func selectGoto(done func() <-chan struct{}, n int) {
+M:
+	select {
+	case <-done():
+		if n > 0 {
+			n--
+			goto M
+		}
+	}
+}
