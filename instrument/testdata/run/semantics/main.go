@@ -37,6 +37,31 @@ func seq(n int) iter.Seq[int] {
 
 func twice() (int, string) { return 2, "two" }
 
+// setThrough writes a field through a type assertion: its hook asserts
+// too, and must panic (or not) as the statement does, and be counted once.
+func setThrough(v any, calls *int) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("recovered: %v", r)
+		}
+	}()
+	v.(*node).v = count(calls)
+	return nil
+}
+
+// getThrough reads one: a call beside it runs first or not at all as in
+// the plain build.
+func getThrough(v any, calls *int) (n int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("recovered: %v", r)
+		}
+	}()
+	return count(calls) + v.(*node).v + count(calls), nil
+}
+
+func count(calls *int) int { *calls++; return *calls }
+
 func safeDiv(a, b int) (q int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -138,6 +163,11 @@ func main() {
 
 	// Multi-value, defer/recover, goto, range-over-func.
 	x, y := twice()
+	calls := 0
+	fmt.Println(setThrough(&node{}, &calls), setThrough("not a node", &calls), calls)
+	fmt.Println(getThrough(&node{v: 5}, &calls))
+	fmt.Println(getThrough(7, &calls))
+	fmt.Println(calls)
 	q, err := safeDiv(1, 0)
 	fmt.Println(x, y, q, err)
 	i := 0
