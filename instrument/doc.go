@@ -90,9 +90,17 @@
 // The address expression is evaluated again by the hook, so it must be free
 // of effects (variables, fields, indexing, dereferences, conversions,
 // len/cap); otherwise the access is left unhooked with a Warning. It is
-// evaluated before the statement: a nil or out-of-range address panics in
-// the hook, before the rest of the statement's effects (e.g. a call in
-// f() + s[i]). A hook whose access is on a later line of the statement (a
+// evaluated before the statement, and only when it is valid: a hook whose
+// address can panic is guarded by the checks the access makes (guard.go),
+// so that the statement panics in its own place, after the calls gc
+// evaluates before that operand (f() + s[i] calls f, then panics):
+//
+//	t.next.b = 1    if t != nil && t.next != nil { __rt.Write(uintptr(__unsafe.Pointer(&t.next.b))) }; t.next.b = 1
+//	x := s[i]       if uint(i) < uint(len(s)) { __rt.Read(...&s[i]...) }; x := s[i]
+//
+// An address with a division or a shift by a variable, an index of a
+// type-parameter type, a slice converted to an array, or where len, uint
+// or nil are not the predeclared ones, keeps an unguarded hook. A hook whose access is on a later line of the statement (a
 // select's case, an operand on a line of its own) is preceded by a
 // /*line*/ comment giving it that line, and the statement's own position
 // is restored after the hooks: the panic, and a race report, name the

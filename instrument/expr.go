@@ -288,8 +288,16 @@ func (w *funcWalker) derefCopy(p ast.Expr, s *sink) {
 		return
 	}
 	w.fs.usesRT, w.fs.usesUnsafe = true, true
+	text := "__rt.ReadRange(uintptr(__unsafe.Pointer(" + txt + ")), __unsafe.Sizeof(*" + paren(p, txt) + "))"
+	if cond, ok := w.guard(p); ok {
+		// *p is read: p must not be nil.
+		if cond != "" {
+			cond += " && "
+		}
+		text = guarded(cond+paren(p, txt)+" != nil", text)
+	}
 	s.add(hook{
-		text:   "__rt.ReadRange(uintptr(__unsafe.Pointer(" + txt + ")), __unsafe.Sizeof(*" + paren(p, txt) + "))",
+		text:   text,
 		key:    "range:" + txt,
 		idents: idents,
 		pos:    p.Pos(),
@@ -332,6 +340,9 @@ func (w *funcWalker) access(e ast.Expr, s *sink, write bool) {
 	} else {
 		text = "__rt." + kind + "(uintptr(__unsafe.Pointer(" + ptr + ")))"
 		key = "word:" + ptr
+	}
+	if cond, ok := w.guard(e); ok {
+		text = guarded(cond, text)
 	}
 	s.add(hook{text: text, key: key, write: write, idents: idents, pos: e.Pos()})
 }
@@ -380,7 +391,11 @@ func (w *funcWalker) mapHook(m ast.Expr, s *sink, write bool) {
 		w.fs.buf.insert(w.fs.off(m.End()), prioClose, ")")
 		return
 	}
-	s.add(hook{text: "__rt." + kind + "(" + a.text + ")", key: "map:" + a.text, write: write, idents: a.idents, pos: m.Pos()})
+	text := "__rt." + kind + "(" + a.text + ")"
+	if cond, ok := w.guard(m); ok {
+		text = guarded(cond, text)
+	}
+	s.add(hook{text: text, key: "map:" + a.text, write: write, idents: a.idents, pos: m.Pos()})
 }
 
 // sliceRangeHook adds a range hook over the elements of slice x; n is the
@@ -389,7 +404,9 @@ func (w *funcWalker) sliceRangeHook(x ast.Expr, s *sink, write bool, n string) {
 	w.sliceRange(x, s, write, func(txt string) string { return n + "(" + txt + ")" }, nil)
 }
 
-func (w *funcWalker) sliceRange(x ast.Expr, s *sink, write bool, count func(string) string, extra []*ast.Ident) {
+// The hook's count may evaluate others too (copy's other operand): its
+// guard covers them.
+func (w *funcWalker) sliceRange(x ast.Expr, s *sink, write bool, count func(string) string, extra []*ast.Ident, others ...ast.Expr) {
 	if _, ok := w.info.TypeOf(x).Underlying().(*types.Slice); !ok {
 		return
 	}
@@ -406,8 +423,22 @@ func (w *funcWalker) sliceRange(x ast.Expr, s *sink, write bool, count func(stri
 	if write {
 		kind = "WriteRange"
 	}
+	text := "__rt." + kind + "(uintptr(__unsafe.Pointer(__unsafe.SliceData(" + txt + "))), uintptr(" + count(txt) + ")*__unsafe.Sizeof(" + paren(x, txt) + "[0]))"
+	if cond, ok := w.guard(x); ok {
+		for _, o := range others {
+			c, ok2 := w.guard(o)
+			ok = ok && ok2
+			if c != "" && cond != "" {
+				cond += " && "
+			}
+			cond += c
+		}
+		if ok {
+			text = guarded(cond, text)
+		}
+	}
 	s.add(hook{
-		text:   "__rt." + kind + "(uintptr(__unsafe.Pointer(__unsafe.SliceData(" + txt + "))), uintptr(" + count(txt) + ")*__unsafe.Sizeof(" + paren(x, txt) + "[0]))",
+		text:   text,
 		key:    "slice:" + kind + count(txt) + ":" + txt,
 		write:  write,
 		idents: append(idents, extra...),
@@ -629,10 +660,10 @@ func (w *funcWalker) builtin(e *ast.CallExpr, b *types.Builtin, s *sink) {
 			w.fs.warn(src.Pos(), "copy source has side effects: copy not hooked")
 			return
 		}
-		w.sliceRange(dst, s, true, func(d string) string { return "min(len(" + d + "), len(" + srcTxt + "))" }, srcIdents)
+		w.sliceRange(dst, s, true, func(d string) string { return "min(len(" + d + "), len(" + srcTxt + "))" }, srcIdents, src)
 		dstTxt, dstIdents, ok := w.pureText(dst)
 		if ok {
-			w.sliceRange(src, s, false, func(x string) string { return "min(len(" + dstTxt + "), len(" + x + "))" }, dstIdents)
+			w.sliceRange(src, s, false, func(x string) string { return "min(len(" + dstTxt + "), len(" + x + "))" }, dstIdents, dst)
 		}
 	case "append":
 		if e.Ellipsis.IsValid() && len(e.Args) == 2 {
@@ -672,6 +703,18 @@ func (w *funcWalker) appendHook(e *ast.CallExpr, s *sink) {
 	w.useHelper("__rt_append", appendHelper)
 	w.fs.usesRT, w.fs.usesUnsafe = true, true
 	text := "__rt_append(" + txt + ", " + n + ")"
+	if cond, ok := w.guard(x); ok {
+		if e.Ellipsis.IsValid() {
+			c, ok2 := w.guard(e.Args[1])
+			if ok = ok && ok2; c != "" && cond != "" {
+				cond += " && "
+			}
+			cond += c
+		}
+		if ok {
+			text = guarded(cond, text)
+		}
+	}
 	s.add(hook{text: text, key: "append:" + text, write: true, idents: idents, pos: x.Pos()})
 }
 

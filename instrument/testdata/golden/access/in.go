@@ -96,3 +96,27 @@ func strs(s string, b []byte) string {
 	_ = c
 	return string(b)
 }
+
+type E struct{ v int }
+
+type O struct {
+	*E
+	arr *[4]int
+}
+
+// Hooks that cannot panic (guard.go): each runs only when its address is
+// valid, so that the statement panics in its own place.
+func guards(o *O, s []int, i, j int, str string) int {
+	o.v = 1      // through the embedded pointer: o and o.E
+	o.arr[i] = 2 // a pointer to an array
+	o.arr[1] = 3 // a constant index: only the pointer
+	copy(s[i:j], s[j:])
+	s[i/j] = 4 // a division: the hook is not guarded
+	return int(str[i]) + len(s[:j])
+}
+
+// A local len: the hook is not guarded.
+func shadowed(s []int, i int) {
+	len := 3
+	s[i] = len
+}

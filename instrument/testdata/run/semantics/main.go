@@ -62,6 +62,27 @@ func getThrough(v any, calls *int) (n int, err error) {
 
 func count(calls *int) int { *calls++; return *calls }
 
+// indexThrough and derefThrough read an element out of range and a field
+// of a nil pointer beside calls: gc makes the calls first, and the hooks
+// must not panic before them (guard.go).
+func indexThrough(s []int, i int, calls *int) (n int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("recovered: %v", r)
+		}
+	}()
+	return count(calls) + s[i] + count(calls), nil
+}
+
+func derefThrough(p *node, calls *int) (n int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("recovered: %v", r)
+		}
+	}()
+	return count(calls) + p.v + count(calls), nil
+}
+
 func safeDiv(a, b int) (q int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -167,6 +188,9 @@ func main() {
 	fmt.Println(setThrough(&node{}, &calls), setThrough("not a node", &calls), calls)
 	fmt.Println(getThrough(&node{v: 5}, &calls))
 	fmt.Println(getThrough(7, &calls))
+	fmt.Println(calls)
+	fmt.Println(indexThrough([]int{1}, 3, &calls))
+	fmt.Println(derefThrough(nil, &calls))
 	fmt.Println(calls)
 	q, err := safeDiv(1, 0)
 	fmt.Println(x, y, q, err)

@@ -1,0 +1,213 @@
+package instrument
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strings"
+)
+
+// Hooks that cannot panic.
+//
+// An access hook goes before its statement and evaluates the address
+// again, so an index out of range or a nil dereference there panics in
+// the hook. gc evaluates a statement's calls before such operands:
+//
+//	return count() + s[i] + count()
+//
+// calls count twice and then panics; a hook that panicked first would
+// lose both calls, which a program that recovers can see. So a hook
+// whose address can panic runs only when its address is valid (the
+// checks the access makes, in evaluation order), and the statement
+// panics in its own place:
+//
+//	if uint(i) < uint(len(s)) { __rt.Read(uintptr(__unsafe.Pointer(&s[i]))) }
+
+// guard returns the condition under which evaluating e cannot panic ("" if
+// it never does), and false if rt's hook must go unguarded: e has an
+// operation guard does not know (a division, a shift), or len, uint or nil
+// do not mean the predeclared ones where e is.
+func (w *funcWalker) guard(e ast.Expr) (string, bool) {
+	var conds []string
+	if !w.guards(e, &conds) {
+		return "", false
+	}
+	if len(conds) == 0 {
+		return "", true
+	}
+	scope := w.fs.p.in.Pkg.Scope().Innermost(e.Pos())
+	for _, name := range []string{"len", "uint", "nil"} {
+		if scope == nil {
+			return "", false
+		}
+		if _, obj := scope.LookupParent(name, e.Pos()); obj != types.Universe.Lookup(name) {
+			return "", false
+		}
+	}
+	return strings.Join(conds, " && "), true
+}
+
+// guarded wraps a hook's text in its guard.
+func guarded(cond, text string) string {
+	if cond == "" {
+		return text
+	}
+	return "if " + cond + " { " + text + " }"
+}
+
+// guards appends the checks that evaluating e makes, innermost first.
+func (w *funcWalker) guards(e ast.Expr, conds *[]string) bool {
+	if tv, ok := w.info.Types[e]; ok && (tv.Value != nil || tv.IsType()) {
+		return true
+	}
+	text := func(x ast.Expr) string { return paren(x, w.fs.text(x)) }
+	switch e := e.(type) {
+	case *ast.Ident, *ast.BasicLit:
+		return true
+	case *ast.ParenExpr:
+		return w.guards(e.X, conds)
+	case *ast.StarExpr:
+		if !w.guards(e.X, conds) {
+			return false
+		}
+		*conds = append(*conds, text(e.X)+" != nil")
+		return true
+	case *ast.SelectorExpr:
+		sel := w.info.Selections[e]
+		if sel == nil {
+			return true // a package's name
+		}
+		if sel.Kind() != types.FieldVal || !w.guards(e.X, conds) {
+			return false
+		}
+		// Each pointer on the path to the field, the embedded ones
+		// included, is dereferenced.
+		path := text(e.X)
+		t := w.info.TypeOf(e.X)
+		for k, i := range sel.Index() {
+			p, isPtr := t.Underlying().(*types.Pointer)
+			if isPtr {
+				*conds = append(*conds, path+" != nil")
+				t = p.Elem()
+			}
+			st, ok := t.Underlying().(*types.Struct)
+			if !ok {
+				return false
+			}
+			f := st.Field(i)
+			if k < len(sel.Index())-1 {
+				if !f.Exported() && f.Pkg() != w.fs.p.in.Pkg {
+					return false
+				}
+				path += "." + f.Name()
+			}
+			t = f.Type()
+		}
+		return true
+	case *ast.IndexExpr:
+		if !w.guards(e.X, conds) || !w.guards(e.Index, conds) {
+			return false
+		}
+		x := text(e.X)
+		switch u := types.Unalias(w.info.TypeOf(e.X)).Underlying().(type) {
+		case *types.Map:
+			return true
+		case *types.Array:
+			if c := w.info.Types[e.Index].Value; c != nil {
+				return true // checked by the compiler
+			}
+		case *types.Pointer:
+			if _, ok := u.Elem().Underlying().(*types.Array); !ok {
+				return false
+			}
+			*conds = append(*conds, x+" != nil")
+			if w.info.Types[e.Index].Value != nil {
+				return true
+			}
+		case *types.Slice, *types.Basic:
+		default:
+			return false // a type parameter
+		}
+		*conds = append(*conds, "uint("+w.fs.text(e.Index)+") < uint(len("+x+"))")
+		return true
+	case *ast.SliceExpr:
+		if !w.guards(e.X, conds) {
+			return false
+		}
+		for _, b := range []ast.Expr{e.Low, e.High, e.Max} {
+			if b != nil && !w.guards(b, conds) {
+				return false
+			}
+		}
+		x := text(e.X)
+		top := "cap(" + x + ")"
+		switch u := types.Unalias(w.info.TypeOf(e.X)).Underlying().(type) {
+		case *types.Basic:
+			top = "len(" + x + ")"
+		case *types.Slice, *types.Array:
+		case *types.Pointer:
+			if _, ok := u.Elem().Underlying().(*types.Array); !ok {
+				return false
+			}
+			*conds = append(*conds, x+" != nil")
+		default:
+			return false
+		}
+		// 0 <= low <= high <= max <= cap: high is len(x) if omitted, and
+		// then bounds only low; a negative bound is a large uint.
+		var seq []ast.Expr
+		for _, b := range []ast.Expr{e.Low, e.High, e.Max} {
+			if b != nil {
+				seq = append(seq, b)
+			}
+		}
+		texts := make([]string, len(seq))
+		for i, b := range seq {
+			texts[i] = w.fs.text(b)
+		}
+		if e.High == nil {
+			top = "len(" + x + ")"
+		}
+		texts = append(texts, top)
+		for i := 0; i+1 < len(texts); i++ {
+			if i+1 < len(seq) && w.info.Types[seq[i]].Value != nil && w.info.Types[seq[i+1]].Value != nil {
+				continue // checked by the compiler
+			}
+			*conds = append(*conds, "uint("+texts[i]+") <= uint("+texts[i+1]+")")
+		}
+		return true
+	case *ast.UnaryExpr:
+		return e.Op != token.ARROW && w.guards(e.X, conds)
+	case *ast.BinaryExpr:
+		switch e.Op {
+		case token.QUO, token.REM, token.SHL, token.SHR:
+			if w.info.Types[e.Y].Value == nil {
+				return false // a division by zero, a negative shift
+			}
+		}
+		return w.guards(e.X, conds) && w.guards(e.Y, conds)
+	case *ast.CallExpr:
+		// A conversion, len or cap (pure): of a value whose evaluation
+		// may panic. A slice converted to an array or an array pointer
+		// panics if it is too short.
+		if tv := w.info.Types[e.Fun]; tv.IsType() && len(e.Args) == 1 {
+			if _, ok := w.info.TypeOf(e.Args[0]).Underlying().(*types.Slice); ok {
+				switch u := tv.Type.Underlying().(type) {
+				case *types.Array:
+					return false
+				case *types.Pointer:
+					if _, ok := u.Elem().Underlying().(*types.Array); ok {
+						return false
+					}
+				}
+			}
+		}
+		for _, a := range e.Args {
+			if !w.guards(a, conds) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
