@@ -89,7 +89,7 @@
 //
 // The address expression is evaluated again by the hook, so it must be free
 // of effects (variables, fields, indexing, dereferences, conversions,
-// len/cap); otherwise the access is left unhooked with a Warning. It is
+// len/cap, type assertions); otherwise the access is left unhooked with a Warning. It is
 // evaluated before the statement, and only when it is valid: a hook whose
 // address can panic is guarded by the checks the access makes (guard.go),
 // so that the statement panics in its own place, after the calls gc
@@ -97,6 +97,7 @@
 //
 //	t.next.b = 1    if t != nil && t.next != nil { __rt.Write(uintptr(__unsafe.Pointer(&t.next.b))) }; t.next.b = 1
 //	x := s[i]       if uint(i) < uint(len(s)) { __rt.Read(...&s[i]...) }; x := s[i]
+//	n.(*T).f = 1    if __rt_is[*T](n) && (n.(*T)) != nil { __rt.Write(...&n.(*T).f...) }; n.(*T).f = 1
 //
 // An address with a division or a shift by a variable, an index of a
 // type-parameter type, a slice converted to an array, or where len, uint

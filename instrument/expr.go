@@ -316,12 +316,20 @@ func (w *funcWalker) access(e ast.Expr, s *sink, write bool) {
 	var idents []*ast.Ident
 	var ok bool
 	val := ""
-	if st, isStar := ast.Unparen(e).(*ast.StarExpr); isStar {
-		ptr, idents, ok = w.pureText(st.X)
+	// A type assertion on the way is evaluated again only under its
+	// guard.
+	asserts := w.pureAsserting(e, true)
+	if asserts && !w.pure(e) {
+		if _, ok := w.guard(e); !ok {
+			asserts = false
+		}
+	}
+	if st, isStar := ast.Unparen(e).(*ast.StarExpr); isStar && asserts {
+		ptr, idents, ok = w.textOf(st.X)
 		val = "*" + paren(st.X, ptr)
-	} else {
+	} else if asserts {
 		var txt string
-		txt, idents, ok = w.pureText(e)
+		txt, idents, ok = w.textOf(e)
 		ptr, val = "&"+txt, txt
 	}
 	if !ok {
@@ -851,6 +859,12 @@ func (w *funcWalker) pureText(e ast.Expr) (string, []*ast.Ident, bool) {
 	if !w.pure(e) {
 		return "", nil, false
 	}
+	return w.textOf(e)
+}
+
+// textOf is pureText's text and identifiers of e, on one line, without
+// comments.
+func (w *funcWalker) textOf(e ast.Expr) (string, []*ast.Ident, bool) {
 	txt := w.fs.text(e)
 	if strings.ContainsAny(txt, "\n") || strings.Contains(txt, "//") || strings.Contains(txt, "/*") {
 		return "", nil, false
@@ -876,36 +890,44 @@ func (w *funcWalker) pureText(e ast.Expr) (string, []*ast.Ident, bool) {
 	return txt, idents, true
 }
 
-func (w *funcWalker) pure(e ast.Expr) bool {
+func (w *funcWalker) pure(e ast.Expr) bool { return w.pureAsserting(e, false) }
+
+// pureAsserting is pure, and with asserts, type assertions are pure too:
+// evaluating one again cannot change anything, but it panics if it
+// fails, so its hook needs a guard (guard.go).
+func (w *funcWalker) pureAsserting(e ast.Expr, asserts bool) bool {
 	if tv, ok := w.info.Types[e]; ok && (tv.Value != nil || tv.IsType()) {
 		return true
 	}
+	pure := func(x ast.Expr) bool { return w.pureAsserting(x, asserts) }
 	switch e := e.(type) {
 	case *ast.Ident, *ast.BasicLit:
 		return true
 	case *ast.ParenExpr:
-		return w.pure(e.X)
+		return pure(e.X)
 	case *ast.SelectorExpr:
 		if sel := w.info.Selections[e]; sel != nil && sel.Kind() != types.FieldVal {
 			return false
 		}
-		return w.pure(e.X)
+		return pure(e.X)
 	case *ast.IndexExpr:
-		return w.pure(e.X) && w.pure(e.Index)
+		return pure(e.X) && pure(e.Index)
 	case *ast.StarExpr:
-		return w.pure(e.X)
+		return pure(e.X)
+	case *ast.TypeAssertExpr:
+		return asserts && e.Type != nil && pure(e.X)
 	case *ast.UnaryExpr:
-		return e.Op != token.ARROW && w.pure(e.X)
+		return e.Op != token.ARROW && pure(e.X)
 	case *ast.BinaryExpr:
-		return w.pure(e.X) && w.pure(e.Y)
+		return pure(e.X) && pure(e.Y)
 	case *ast.SliceExpr:
-		return w.pure(e.X) && (e.Low == nil || w.pure(e.Low)) && (e.High == nil || w.pure(e.High)) && (e.Max == nil || w.pure(e.Max))
+		return pure(e.X) && (e.Low == nil || pure(e.Low)) && (e.High == nil || pure(e.High)) && (e.Max == nil || pure(e.Max))
 	case *ast.CallExpr:
 		if tv := w.info.Types[e.Fun]; tv.IsType() {
-			return len(e.Args) == 1 && w.pure(e.Args[0])
+			return len(e.Args) == 1 && pure(e.Args[0])
 		}
 		if b, ok := w.calleeObj(e.Fun).(*types.Builtin); ok && (b.Name() == "len" || b.Name() == "cap") {
-			return w.pure(e.Args[0])
+			return pure(e.Args[0])
 		}
 	}
 	return false

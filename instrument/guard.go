@@ -47,6 +47,14 @@ func (w *funcWalker) guard(e ast.Expr) (string, bool) {
 	return strings.Join(conds, " && "), true
 }
 
+// isHelper is the guard of a type assertion x.(T): x's dynamic type is T
+// (or implements it).
+const isHelper = `func __rt_is[T any](x any) bool {
+	_, ok := x.(T)
+	return ok
+}
+`
+
 // guarded wraps a hook's text in its guard.
 func guarded(cond, text string) string {
 	if cond == "" {
@@ -175,6 +183,13 @@ func (w *funcWalker) guards(e ast.Expr, conds *[]string) bool {
 			}
 			*conds = append(*conds, "uint("+texts[i]+") <= uint("+texts[i+1]+")")
 		}
+		return true
+	case *ast.TypeAssertExpr:
+		if e.Type == nil || !w.guards(e.X, conds) {
+			return false
+		}
+		w.useHelper("__rt_is", isHelper)
+		*conds = append(*conds, "__rt_is["+w.fs.text(e.Type)+"]("+w.fs.text(e.X)+")")
 		return true
 	case *ast.UnaryExpr:
 		return e.Op != token.ARROW && w.guards(e.X, conds)

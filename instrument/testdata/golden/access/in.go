@@ -120,3 +120,14 @@ func shadowed(s []int, i int) {
 	len := 3
 	s[i] = len
 }
+
+type node interface{ pos() int }
+
+func (t *T) pos() int { return t.a }
+
+// A field reached through a type assertion: the hook asserts again under
+// a guard, and the statement panics in its own place if it fails.
+func asserted(n node, v any) int {
+	n.(*T).b = 2
+	return n.(*T).a + v.(T).b + n.(*T).next.a
+}
