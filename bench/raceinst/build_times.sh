@@ -21,13 +21,9 @@ inst=${2:-golang.org/x/tools/...}
 tmp=$(mktemp -d)
 trap 'chmod -R u+w "$tmp"; rm -rf "$tmp"' EXIT
 go build -o "$tmp/raceinst" ./cmd/raceinst
-xtools=$(go list -m -f '{{.Version}}' golang.org/x/tools)
-mkdir "$tmp/mod"
+. bench/raceinst/scratchmod.sh
+scratch_module "$tmp/mod" "$pkg"
 cd "$tmp/mod"
-go mod init example.com/buildbench >/dev/null 2>&1
-go get "golang.org/x/tools@$xtools" >/dev/null 2>&1
-printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" >tools.go
-go mod tidy >/dev/null 2>&1
 
 # timed runs its arguments with stdout and stderr discarded and prints
 # the wall time and the CPU time (user+sys, children included) in seconds:

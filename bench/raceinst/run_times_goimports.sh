@@ -29,7 +29,6 @@
 #        (defaults 5; os go/types net/http)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-repo=$PWD
 rounds=${1:-5}
 shift || true
 dirs=("$@")
@@ -46,15 +45,11 @@ done
 tmp=$(mktemp -d)
 trap 'chmod -R u+w "$tmp"; rm -rf "$tmp"' EXIT
 go build -o "$tmp/raceinst" ./cmd/raceinst
-xtools=$(go list -m -f '{{.Version}}' golang.org/x/tools)
-mkdir "$tmp/mod"
+. bench/raceinst/scratchmod.sh
+pkg=golang.org/x/tools/cmd/goimports
+scratch_module "$tmp/mod" $pkg
 (
 	cd "$tmp/mod"
-	go mod init example.com/runbench >/dev/null 2>&1
-	go get "golang.org/x/tools@$xtools" >/dev/null 2>&1
-	printf '//go:build tools\n\npackage tools\n\nimport _ "golang.org/x/tools/cmd/goimports"\n' >tools.go
-	go mod tidy >/dev/null 2>&1
-	pkg=golang.org/x/tools/cmd/goimports
 	go build -o "$tmp/plain" $pkg
 	go build -race -o "$tmp/race" $pkg
 	# raceinst prints a line per package for what it left unhooked; the
