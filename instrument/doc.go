@@ -96,12 +96,16 @@
 // evaluates before that operand (f() + s[i] calls f, then panics):
 //
 //	t.next.b = 1    if t != nil && t.next != nil { __rt.Write(uintptr(__unsafe.Pointer(&t.next.b))) }; t.next.b = 1
-//	x := s[i]       if uint(i) < uint(len(s)) { __rt.Read(...&s[i]...) }; x := s[i]
+//	x := s[i]       if uint64(i) < uint64(len(s)) { __rt.Read(...&s[i]...) }; x := s[i]
 //	n.(*T).f = 1    if __rt_is[*T](n) && (n.(*T)) != nil { __rt.Write(...&n.(*T).f...) }; n.(*T).f = 1
 //
-// An address with a division or a shift by a variable, an index of a
-// type-parameter type, a slice converted to an array, or where len, uint
-// or nil are not the predeclared ones, keeps an unguarded hook. A hook whose access is on a later line of the statement (a
+// The checks of an operand of && or || apply only when it is evaluated.
+// An address with a division or a shift by a variable, an interface
+// comparison or map key (an unhashable dynamic type panics), an index of
+// a type-parameter type, a slice converted to an array, or where len,
+// cap, uint64 or nil are not the predeclared ones, keeps an unguarded
+// hook; a guarded hook is not placed where they are shadowed (a loop's
+// post statement, hooked at the end of a body that declares its own len). A hook whose access is on a later line of the statement (a
 // select's case, an operand on a line of its own) is preceded by a
 // /*line*/ comment giving it that line, and the statement's own position
 // is restored after the hooks: the panic, and a race report, name the
@@ -158,18 +162,21 @@
 // case's ChanSendDone/ChanRecvDone goes first in its body, followed by
 // ChanCancel for the channel of every other case (a default case gets
 // only the ChanCancels), so that rt forgets the operations announced and
-// not made. A channel operand that cannot be evaluated again (a call, as
-// in <-ctx.Done(), or a receive) is captured where select evaluates it,
-// by a helper that makes its ChanSend/ChanRecv there and stores the
-// channel's address (and a send's capacity) in variables of a block
-// around the select, which the case hooks read:
+// not made. Every channel operand (a call too, as in <-ctx.Done()) is
+// captured where select evaluates it, by a helper that makes its
+// ChanSend/ChanRecv there and stores the channel's address (and a send's
+// capacity) in variables of a block around the select, which the case
+// hooks read, so they never evaluate an operand again (case i = <-c
+// beside chs[i] <- v):
 //
 //	select { case <-f(): }  →  { var __rtS0_0 uintptr; select { case <-__rt_selRecv(&__rtS0_0, f()): __rt.ChanRecvDone(__rtS0_0) } }
 //
 // A labeled select goes into the block with its label, unless a goto
-// names the label (it would jump into the block): such a case gets no
-// hooks (Warning), and a synchronisation rt does not see can make it
-// report a race that is not one. A ChanCancel whose channel is shadowed by the case's own variable is left
+// names the label (it would jump into the block): then the hooks evaluate
+// the channel operands again, before the select and in the case taken,
+// and a case whose operand cannot be evaluated again gets no hooks
+// (Warning): a synchronisation rt does not see can make it report a race
+// that is not one. A ChanCancel whose channel is shadowed by the case's own variable is left
 // out (Warning): rt then keeps that case as a possible partner of later
 // operations, which can hide a race, never report a false one. A range
 // over a channel gets ChanRecv before the loop and at each iteration's

@@ -289,18 +289,20 @@ func (w *funcWalker) derefCopy(p ast.Expr, s *sink) {
 	}
 	w.fs.usesRT, w.fs.usesUnsafe = true, true
 	text := "__rt.ReadRange(uintptr(__unsafe.Pointer(" + txt + ")), __unsafe.Sizeof(*" + paren(p, txt) + "))"
+	var universe []string
 	if cond, ok := w.guard(p); ok {
 		// *p is read: p must not be nil.
 		if cond != "" {
 			cond += " && "
 		}
-		text = guarded(cond+paren(p, txt)+" != nil", text)
+		text, universe = guarded(cond+paren(p, txt)+" != nil", text)
 	}
 	s.add(hook{
-		text:   text,
-		key:    "range:" + txt,
-		idents: idents,
-		pos:    p.Pos(),
+		text:     text,
+		universe: universe,
+		key:      "range:" + txt,
+		idents:   idents,
+		pos:      p.Pos(),
 	})
 }
 
@@ -349,10 +351,11 @@ func (w *funcWalker) access(e ast.Expr, s *sink, write bool) {
 		text = "__rt." + kind + "(uintptr(__unsafe.Pointer(" + ptr + ")))"
 		key = "word:" + ptr
 	}
+	var universe []string
 	if cond, ok := w.guard(e); ok {
-		text = guarded(cond, text)
+		text, universe = guarded(cond, text)
 	}
-	s.add(hook{text: text, key: key, write: write, idents: idents, pos: e.Pos()})
+	s.add(hook{text: text, key: key, write: write, idents: idents, universe: universe, pos: e.Pos()})
 }
 
 // ptrBits returns an expression for the bits of a map or channel value
@@ -400,10 +403,11 @@ func (w *funcWalker) mapHook(m ast.Expr, s *sink, write bool) {
 		return
 	}
 	text := "__rt." + kind + "(" + a.text + ")"
+	var universe []string
 	if cond, ok := w.guard(m); ok {
-		text = guarded(cond, text)
+		text, universe = guarded(cond, text)
 	}
-	s.add(hook{text: text, key: "map:" + a.text, write: write, idents: a.idents, pos: m.Pos()})
+	s.add(hook{text: text, key: "map:" + a.text, write: write, idents: a.idents, universe: universe, pos: m.Pos()})
 }
 
 // sliceRangeHook adds a range hook over the elements of slice x; n is the
@@ -432,6 +436,7 @@ func (w *funcWalker) sliceRange(x ast.Expr, s *sink, write bool, count func(stri
 		kind = "WriteRange"
 	}
 	text := "__rt." + kind + "(uintptr(__unsafe.Pointer(__unsafe.SliceData(" + txt + "))), uintptr(" + count(txt) + ")*__unsafe.Sizeof(" + paren(x, txt) + "[0]))"
+	var universe []string
 	if cond, ok := w.guard(x); ok {
 		for _, o := range others {
 			c, ok2 := w.guard(o)
@@ -442,15 +447,16 @@ func (w *funcWalker) sliceRange(x ast.Expr, s *sink, write bool, count func(stri
 			cond += c
 		}
 		if ok {
-			text = guarded(cond, text)
+			text, universe = guarded(cond, text)
 		}
 	}
 	s.add(hook{
-		text:   text,
-		key:    "slice:" + kind + count(txt) + ":" + txt,
-		write:  write,
-		idents: append(idents, extra...),
-		pos:    x.Pos(),
+		text:     text,
+		universe: universe,
+		key:      "slice:" + kind + count(txt) + ":" + txt,
+		write:    write,
+		idents:   append(idents, extra...),
+		pos:      x.Pos(),
 	})
 }
 
@@ -711,6 +717,8 @@ func (w *funcWalker) appendHook(e *ast.CallExpr, s *sink) {
 	w.useHelper("__rt_append", appendHelper)
 	w.fs.usesRT, w.fs.usesUnsafe = true, true
 	text := "__rt_append(" + txt + ", " + n + ")"
+	key := "append:" + text
+	var universe []string
 	if cond, ok := w.guard(x); ok {
 		if e.Ellipsis.IsValid() {
 			c, ok2 := w.guard(e.Args[1])
@@ -720,10 +728,10 @@ func (w *funcWalker) appendHook(e *ast.CallExpr, s *sink) {
 			cond += c
 		}
 		if ok {
-			text = guarded(cond, text)
+			text, universe = guarded(cond, text)
 		}
 	}
-	s.add(hook{text: text, key: "append:" + text, write: true, idents: idents, pos: x.Pos()})
+	s.add(hook{text: text, key: key, write: true, idents: idents, universe: universe, pos: x.Pos()})
 }
 
 // appendHelper records append's access to s's array, for n more elements.
@@ -947,6 +955,9 @@ func paren(e ast.Expr, txt string) string {
 // inScope reports whether every identifier of h resolves at pos to the
 // object it denotes where the access is.
 func (w *funcWalker) inScope(h hook, pos token.Pos) bool {
+	if len(h.universe) > 0 && !w.universal(h.universe, pos) {
+		return false
+	}
 	scope := w.fs.p.in.Pkg.Scope().Innermost(pos)
 	for _, id := range h.idents {
 		want := w.info.Uses[id]

@@ -35,16 +35,30 @@ func (w *funcWalker) guard(e ast.Expr) (string, bool) {
 	if len(conds) == 0 {
 		return "", true
 	}
-	scope := w.fs.p.in.Pkg.Scope().Innermost(e.Pos())
-	for _, name := range []string{"len", "uint", "nil"} {
-		if scope == nil {
-			return "", false
-		}
-		if _, obj := scope.LookupParent(name, e.Pos()); obj != types.Universe.Lookup(name) {
-			return "", false
-		}
+	if !w.universal(guardNames, e.Pos()) {
+		return "", false
 	}
 	return strings.Join(conds, " && "), true
+}
+
+// guardNames are the predeclared names a guard's text may use; a hook
+// with a guard is placed only where they are the predeclared ones
+// (hook.universe, inScope): a loop's post statement, say, is hooked at
+// the end of its body, where the body may have declared its own len.
+var guardNames = []string{"len", "cap", "uint64", "nil"}
+
+// universal reports whether names denote the predeclared objects at pos.
+func (w *funcWalker) universal(names []string, pos token.Pos) bool {
+	scope := w.fs.p.in.Pkg.Scope().Innermost(pos)
+	if scope == nil {
+		return false
+	}
+	for _, name := range names {
+		if _, obj := scope.LookupParent(name, pos); obj != types.Universe.Lookup(name) {
+			return false
+		}
+	}
+	return true
 }
 
 // isHelper is the guard of a type assertion x.(T): x's dynamic type is T
@@ -55,12 +69,13 @@ const isHelper = `func __rt_is[T any](x any) bool {
 }
 `
 
-// guarded wraps a hook's text in its guard.
-func guarded(cond, text string) string {
+// guarded wraps a hook's text in its guard, and returns the predeclared
+// names the hook then needs where it is placed.
+func guarded(cond, text string) (string, []string) {
 	if cond == "" {
-		return text
+		return text, nil
 	}
-	return "if " + cond + " { " + text + " }"
+	return "if " + cond + " { " + text + " }", guardNames
 }
 
 // guards appends the checks that evaluating e makes, innermost first.
@@ -119,7 +134,9 @@ func (w *funcWalker) guards(e ast.Expr, conds *[]string) bool {
 		x := text(e.X)
 		switch u := types.Unalias(w.info.TypeOf(e.X)).Underlying().(type) {
 		case *types.Map:
-			return true
+			// An interface key whose dynamic type is not hashable
+			// panics.
+			return !hasInterface(u.Key())
 		case *types.Array:
 			if c := w.info.Types[e.Index].Value; c != nil {
 				return true // checked by the compiler
@@ -136,7 +153,7 @@ func (w *funcWalker) guards(e ast.Expr, conds *[]string) bool {
 		default:
 			return false // a type parameter
 		}
-		*conds = append(*conds, "uint("+w.fs.text(e.Index)+") < uint(len("+x+"))")
+		*conds = append(*conds, "uint64("+w.fs.text(e.Index)+") < uint64(len("+x+"))")
 		return true
 	case *ast.SliceExpr:
 		if !w.guards(e.X, conds) {
@@ -181,7 +198,7 @@ func (w *funcWalker) guards(e ast.Expr, conds *[]string) bool {
 			if i+1 < len(seq) && w.info.Types[seq[i]].Value != nil && w.info.Types[seq[i+1]].Value != nil {
 				continue // checked by the compiler
 			}
-			*conds = append(*conds, "uint("+texts[i]+") <= uint("+texts[i+1]+")")
+			*conds = append(*conds, "uint64("+texts[i]+") <= uint64("+texts[i+1]+")")
 		}
 		return true
 	case *ast.TypeAssertExpr:
@@ -199,8 +216,31 @@ func (w *funcWalker) guards(e ast.Expr, conds *[]string) bool {
 			if w.info.Types[e.Y].Value == nil {
 				return false // a division by zero, a negative shift
 			}
+		case token.EQL, token.NEQ:
+			if types.IsInterface(w.info.TypeOf(e.X)) || types.IsInterface(w.info.TypeOf(e.Y)) {
+				return false // a dynamic type that is not comparable
+			}
 		}
-		return w.guards(e.X, conds) && w.guards(e.Y, conds)
+		if !w.guards(e.X, conds) {
+			return false
+		}
+		var right []string
+		if !w.guards(e.Y, &right) {
+			return false
+		}
+		if len(right) > 0 {
+			// Y is evaluated only if X does not decide: its checks
+			// apply only then.
+			r := "(" + strings.Join(right, " && ") + ")"
+			switch e.Op {
+			case token.LAND:
+				r = "(!(" + w.fs.text(e.X) + ") || " + r + ")"
+			case token.LOR:
+				r = "((" + w.fs.text(e.X) + ") || " + r + ")"
+			}
+			*conds = append(*conds, r)
+		}
+		return true
 	case *ast.CallExpr:
 		// A conversion, len or cap (pure): of a value whose evaluation
 		// may panic. A slice converted to an array or an array pointer
@@ -223,6 +263,24 @@ func (w *funcWalker) guards(e ast.Expr, conds *[]string) bool {
 			}
 		}
 		return true
+	}
+	return false
+}
+
+// hasInterface reports whether values of t hold an interface (t is one, or
+// has one among its fields or elements).
+func hasInterface(t types.Type) bool {
+	switch u := t.Underlying().(type) {
+	case *types.Interface:
+		return true
+	case *types.Struct:
+		for i := range u.NumFields() {
+			if hasInterface(u.Field(i).Type()) {
+				return true
+			}
+		}
+	case *types.Array:
+		return hasInterface(u.Elem())
 	}
 	return false
 }

@@ -75,12 +75,18 @@ func TestSelectCaseLines(t *testing.T) {
 		t.Fatalf("rewritten file does not parse: %v\n%s", err, out)
 	}
 	want := map[string]int{
-		"Read(&T)": 9, "Read(&T.c)": 9, "ChanRecv": 9, "Read(&C)": 11, "ChanSend": 11, "select": 8, "return 2": 13,
+		"Read(&T)": 9, "Read(&T.c)": 9, "__rt_selRecv": 9, "Read(&C)": 11, "__rt_selSend": 11, "select": 8, "return 2": 13,
 		// In the cases, on their lines (the last of each name).
 		"ChanRecvDone": 9, "ChanSendDone": 11, "ChanCancel": 11,
 	}
 	got := map[string]int{}
-	ast.Inspect(f, func(n ast.Node) bool {
+	var body ast.Node
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == "F" {
+			body = fd.Body
+		}
+	}
+	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.SelectStmt:
 			got["select"] = fs.Position(n.Pos()).Line
@@ -89,6 +95,12 @@ func TestSelectCaseLines(t *testing.T) {
 				got["return 2"] = fs.Position(n.Pos()).Line
 			}
 		case *ast.CallExpr:
+			if id, ok := n.Fun.(*ast.Ident); ok && strings.HasPrefix(id.Name, "__rt_sel") {
+				// The channel captured where select evaluates it, with
+				// its ChanRecv or ChanSend.
+				got[id.Name] = fs.Position(n.Pos()).Line
+				return true
+			}
 			sel, ok := n.Fun.(*ast.SelectorExpr)
 			if !ok {
 				return true

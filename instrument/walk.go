@@ -24,7 +24,10 @@ type hook struct {
 	// idents are the identifiers text mentions: they must resolve to the
 	// same objects where the hook is placed.
 	idents []*ast.Ident
-	pos    token.Pos
+	// universe are predeclared names text uses (a guard's len, nil):
+	// they must not be shadowed where the hook is placed.
+	universe []string
+	pos      token.Pos
 	// name is the variable an allocation hook is about.
 	name string
 }
@@ -733,17 +736,19 @@ func (w *funcWalker) mentions(list []ast.Stmt, obj types.Object) bool {
 // starts with its acquire hook and ChanCancel for every other case's
 // channel (the operations announced and not made; rt/doc.go).
 //
-// A channel operand that cannot be evaluated again (<-ctx.Done(), f() <- v)
-// is captured where select evaluates it, by a helper that makes its
-// release hook there and keeps the channel's address (and a send's
-// capacity) in variables declared in a block around the select:
+// Each channel operand is captured where select evaluates it, by a helper
+// that makes its release hook there and keeps the channel's address (and
+// a send's capacity) in variables declared in a block around the select:
 //
-//	select { case <-f(): }  →  { var __rtS0 uintptr; select { case <-__rt_selRecv(&__rtS0, f()): __rt.ChanRecvDone(__rtS0) } }
+//	select { case <-f(): }  →  { var __rtS0_0 uintptr; select { case <-__rt_selRecv(&__rtS0_0, f()): __rt.ChanRecvDone(__rtS0_0) } }
 //
-// so every operand is still evaluated once, in order. A labeled select
-// goes into the block with its label, unless a goto names the label (it
-// would jump into the block): then its case keeps no hooks, with a
-// warning.
+// so every operand is still evaluated once, in order, a call (<-ctx.Done())
+// as well, and the hooks of the case taken do not evaluate an operand
+// again after the case's receive assigned to it (case i = <-c: ...
+// chs[i] <- v). A labeled select goes into the block with its label,
+// unless a goto names the label (it would jump into the block): then the
+// hooks evaluate the channel operands again, and a case whose channel
+// cannot be evaluated again keeps no hooks, with a warning.
 func (w *funcWalker) selectStmt(s *ast.SelectStmt, pre *sink, label string) {
 	fs := w.fs
 	open := s.Pos()
@@ -762,12 +767,13 @@ func (w *funcWalker) selectStmt(s *ast.SelectStmt, pre *sink, label string) {
 		if ch == nil {
 			continue
 		}
-		if a, ok := w.ptrBits(ch); ok {
-			a.pos = ch.Pos()
-			chans[i] = &a
-			continue
-		}
 		if label != "" {
+			// No block: the channels that can be evaluated again are
+			// evaluated again by the hooks.
+			if a, ok := w.ptrBits(ch); ok {
+				a.pos = ch.Pos()
+				chans[i] = &a
+			}
 			continue
 		}
 		if block == "" {

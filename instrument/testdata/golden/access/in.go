@@ -131,3 +131,39 @@ func asserted(n node, v any) int {
 	n.(*T).b = 2
 	return n.(*T).a + v.(T).b + n.(*T).next.a
 }
+
+// A loop's post statement is hooked at the end of the body and before
+// each continue, where the body's own len is in scope: that guarded hook
+// is left out there.
+func postShadow(s []int, j int) {
+	for i := 0; i < 2; s[j]++ {
+		len := 1
+		_ = len
+		i++
+	}
+}
+
+// cap and nil of the package's own at the access: no guard.
+func capShadow(s []int, i int) int {
+	cap := 4
+	s[i:cap][0] = 7
+	return cap
+}
+
+func (t T) sum() int { return t.a + t.b }
+
+func nilShadow(t *T) int {
+	nil := 0
+	return t.sum() + nil
+}
+
+// The checks of what && and || evaluate only sometimes apply only then.
+func shortIndex(arr *[4]int, b2i map[bool]int, s []byte, i int) {
+	arr[b2i[i < len(s) && s[i] == 0]] = 3
+	arr[b2i[i >= len(s) || s[i] == 0]] = 4
+}
+
+// An interface key can panic (an unhashable dynamic type): no guard.
+func anyKey(m map[any][]int, k any) int {
+	return m[k][0]
+}

@@ -74,6 +74,37 @@ func indexThrough(s []int, i int, calls *int) (n int, err error) {
 	return count(calls) + s[i] + count(calls), nil
 }
 
+// selectAssigned: the case taken assigns the index that the other case's
+// channel operand uses; its hooks must not evaluate that operand again.
+func selectAssigned() int {
+	chs := []chan int{make(chan int)}
+	i := 0
+	c := make(chan int, 1)
+	c <- 99
+	select {
+	case i = <-c:
+	case chs[i] <- 1:
+	}
+	return i
+}
+
+// selectPanics: select evaluates the call, then panics on the nil
+// pointer; no hook may panic before the call.
+func selectPanics(calls *int) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("recovered: %v", r)
+		}
+	}()
+	var p *struct{ ch chan int }
+	mk := func() chan int { count(calls); return make(chan int, 1) }
+	select {
+	case mk() <- 1:
+	case <-p.ch:
+	}
+	return nil
+}
+
 func derefThrough(p *node, calls *int) (n int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -192,6 +223,7 @@ func main() {
 	fmt.Println(indexThrough([]int{1}, 3, &calls))
 	fmt.Println(derefThrough(nil, &calls))
 	fmt.Println(calls)
+	fmt.Println(selectAssigned(), selectPanics(&calls), calls)
 	q, err := safeDiv(1, 0)
 	fmt.Println(x, y, q, err)
 	i := 0
