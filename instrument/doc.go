@@ -172,7 +172,8 @@
 //	select { case <-f(): }  →  { var __rtS0_0 uintptr; select { case <-__rt_selRecv(&__rtS0_0, f()): __rt.ChanRecvDone(__rtS0_0) } }
 //
 // A labeled select goes into the block with its label, unless a goto
-// names the label (it would jump into the block): then the hooks evaluate
+// outside the select names the label (it would jump into the block; one
+// inside, a case retrying the select, does not): then the hooks evaluate
 // the channel operands again, before the select and in the case taken,
 // and a case whose operand cannot be evaluated again gets no hooks
 // (Warning): a synchronisation rt does not see can make it report a race

@@ -746,14 +746,14 @@ func (w *funcWalker) mentions(list []ast.Stmt, obj types.Object) bool {
 // as well, and the hooks of the case taken do not evaluate an operand
 // again after the case's receive assigned to it (case i = <-c: ...
 // chs[i] <- v). A labeled select goes into the block with its label,
-// unless a goto names the label (it would jump into the block): then the
-// hooks evaluate the channel operands again, and a case whose channel
-// cannot be evaluated again keeps no hooks, with a warning.
+// unless a goto outside it names the label (it would jump into the
+// block): then the hooks evaluate the channel operands again, and a case
+// whose channel cannot be evaluated again keeps no hooks, with a warning.
 func (w *funcWalker) selectStmt(s *ast.SelectStmt, pre *sink, label string) {
 	fs := w.fs
 	open := s.Pos()
 	if label != "" {
-		if ls := labelOf(fs.f, s); ls != nil && !gotoNames(fs.f, label) {
+		if ls := labelOf(fs.f, s); ls != nil && !gotoNames(fs.f, label, ls.Pos(), s.End()) {
 			open, label = ls.Pos(), ""
 		}
 	}
@@ -862,13 +862,15 @@ func labelOf(f *ast.File, s ast.Stmt) *ast.LabeledStmt {
 	return found
 }
 
-// gotoNames reports whether a goto statement of f names label (in any
-// function: a label's scope is its function, and a false yes only costs
-// hooks).
-func gotoNames(f *ast.File, label string) bool {
+// gotoNames reports whether a goto statement of f outside [from, to)
+// names label (in any function: a label's scope is its function, and a
+// false yes only costs hooks). A goto inside the labeled statement itself
+// (a select's case retrying it) stays in the block with the label.
+func gotoNames(f *ast.File, label string, from, to token.Pos) bool {
 	found := false
 	ast.Inspect(f, func(n ast.Node) bool {
-		if b, ok := n.(*ast.BranchStmt); ok && b.Tok == token.GOTO && b.Label != nil && b.Label.Name == label {
+		if b, ok := n.(*ast.BranchStmt); ok && b.Tok == token.GOTO && b.Label != nil && b.Label.Name == label &&
+			(b.Pos() < from || b.Pos() >= to) {
 			found = true
 		}
 		return !found

@@ -83,8 +83,9 @@ func selectTypes(a func() namedCh, b func() chan<- int) {
 	}
 }
 
-// A labeled select goes into the block with its label; one whose label
-// a goto names stays as it is: the goto could not jump into a block.
+// A labeled select goes into the block with its label, and so does one
+// whose label only gotos inside it name (a retry); one whose label a goto
+// outside names stays as it is: the goto could not jump into a block.
 func selectLabeled(done func() <-chan struct{}) {
 L:
 	select {
@@ -101,5 +102,16 @@ M:
 			n--
 			goto M
 		}
+	}
+}
+
+func selectGotoOutside(done func() <-chan struct{}, n int) {
+	if n > 0 {
+		goto N
+	}
+	n++
+N:
+	select {
+	case <-done():
 	}
 }
