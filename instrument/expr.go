@@ -289,14 +289,8 @@ func (w *funcWalker) derefCopy(p ast.Expr, s *sink) {
 	}
 	w.fs.usesRT, w.fs.usesUnsafe = true, true
 	text := "__rt.ReadRange(uintptr(__unsafe.Pointer(" + txt + ")), __unsafe.Sizeof(*" + paren(p, txt) + "))"
-	var universe []string
-	if cond, ok := w.guard(p); ok {
-		// *p is read: p must not be nil.
-		if cond != "" {
-			cond += " && "
-		}
-		text, universe = guarded(cond+paren(p, txt)+" != nil", text)
-	}
+	// *p is read: p must not be nil.
+	text, universe := w.guardHook(text, &ast.StarExpr{Star: p.Pos(), X: p})
 	s.add(hook{
 		text:     text,
 		universe: universe,
@@ -351,10 +345,7 @@ func (w *funcWalker) access(e ast.Expr, s *sink, write bool) {
 		text = "__rt." + kind + "(uintptr(__unsafe.Pointer(" + ptr + ")))"
 		key = "word:" + ptr
 	}
-	var universe []string
-	if cond, ok := w.guard(e); ok {
-		text, universe = guarded(cond, text)
-	}
+	text, universe := w.guardHook(text, e)
 	s.add(hook{text: text, key: key, write: write, idents: idents, universe: universe, pos: e.Pos()})
 }
 
@@ -402,11 +393,7 @@ func (w *funcWalker) mapHook(m ast.Expr, s *sink, write bool) {
 		w.fs.buf.insert(w.fs.off(m.End()), prioClose, ")")
 		return
 	}
-	text := "__rt." + kind + "(" + a.text + ")"
-	var universe []string
-	if cond, ok := w.guard(m); ok {
-		text, universe = guarded(cond, text)
-	}
+	text, universe := w.guardHook("__rt."+kind+"("+a.text+")", m)
 	s.add(hook{text: text, key: "map:" + a.text, write: write, idents: a.idents, universe: universe, pos: m.Pos()})
 }
 
@@ -436,20 +423,7 @@ func (w *funcWalker) sliceRange(x ast.Expr, s *sink, write bool, count func(stri
 		kind = "WriteRange"
 	}
 	text := "__rt." + kind + "(uintptr(__unsafe.Pointer(__unsafe.SliceData(" + txt + "))), uintptr(" + count(txt) + ")*__unsafe.Sizeof(" + paren(x, txt) + "[0]))"
-	var universe []string
-	if cond, ok := w.guard(x); ok {
-		for _, o := range others {
-			c, ok2 := w.guard(o)
-			ok = ok && ok2
-			if c != "" && cond != "" {
-				cond += " && "
-			}
-			cond += c
-		}
-		if ok {
-			text, universe = guarded(cond, text)
-		}
-	}
+	text, universe := w.guardHook(text, append([]ast.Expr{x}, others...)...)
 	s.add(hook{
 		text:     text,
 		universe: universe,
@@ -718,19 +692,11 @@ func (w *funcWalker) appendHook(e *ast.CallExpr, s *sink) {
 	w.fs.usesRT, w.fs.usesUnsafe = true, true
 	text := "__rt_append(" + txt + ", " + n + ")"
 	key := "append:" + text
-	var universe []string
-	if cond, ok := w.guard(x); ok {
-		if e.Ellipsis.IsValid() {
-			c, ok2 := w.guard(e.Args[1])
-			if ok = ok && ok2; c != "" && cond != "" {
-				cond += " && "
-			}
-			cond += c
-		}
-		if ok {
-			text, universe = guarded(cond, text)
-		}
+	operands := []ast.Expr{x}
+	if e.Ellipsis.IsValid() {
+		operands = append(operands, e.Args[1])
 	}
+	text, universe := w.guardHook(text, operands...)
 	s.add(hook{text: text, key: key, write: true, idents: idents, universe: universe, pos: x.Pos()})
 }
 

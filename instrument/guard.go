@@ -21,24 +21,38 @@ import (
 // checks the access makes, in evaluation order), and the statement
 // panics in its own place:
 //
-//	if uint(i) < uint(len(s)) { __rt.Read(uintptr(__unsafe.Pointer(&s[i]))) }
+//	if uint64(i) < uint64(len(s)) { __rt.Read(uintptr(__unsafe.Pointer(&s[i]))) }
 
-// guard returns the condition under which evaluating e cannot panic ("" if
-// it never does), and false if rt's hook must go unguarded: e has an
-// operation guard does not know (a division, a shift), or len, uint or nil
-// do not mean the predeclared ones where e is.
-func (w *funcWalker) guard(e ast.Expr) (string, bool) {
+// guard returns the condition under which evaluating es, in order,
+// cannot panic ("" if it never does), and false if rt's hook must go
+// unguarded: an operand has an operation guard does not know (a division,
+// a shift), or len, cap, uint64 or nil do not mean the predeclared ones
+// where the first is.
+func (w *funcWalker) guard(es ...ast.Expr) (string, bool) {
 	var conds []string
-	if !w.guards(e, &conds) {
-		return "", false
+	for _, e := range es {
+		if !w.guards(e, &conds) {
+			return "", false
+		}
 	}
 	if len(conds) == 0 {
 		return "", true
 	}
-	if !w.universal(guardNames, e.Pos()) {
+	if !w.universal(guardNames, es[0].Pos()) {
 		return "", false
 	}
 	return strings.Join(conds, " && "), true
+}
+
+// guardHook returns a hook's text under the guard of the operands it
+// evaluates (unguarded if guard cannot make one), and the predeclared
+// names the guard needs where the hook is placed (hook.universe).
+func (w *funcWalker) guardHook(text string, es ...ast.Expr) (string, []string) {
+	cond, ok := w.guard(es...)
+	if !ok || cond == "" {
+		return text, nil
+	}
+	return "if " + cond + " { " + text + " }", guardNames
 }
 
 // guardNames are the predeclared names a guard's text may use; a hook
@@ -68,15 +82,6 @@ const isHelper = `func __rt_is[T any](x any) bool {
 	return ok
 }
 `
-
-// guarded wraps a hook's text in its guard, and returns the predeclared
-// names the hook then needs where it is placed.
-func guarded(cond, text string) (string, []string) {
-	if cond == "" {
-		return text, nil
-	}
-	return "if " + cond + " { " + text + " }", guardNames
-}
 
 // guards appends the checks that evaluating e makes, innermost first.
 func (w *funcWalker) guards(e ast.Expr, conds *[]string) bool {
