@@ -127,8 +127,26 @@
 // of that loop. Since Go 1.22, accesses of the loop's own per-iteration
 // variables in the condition and post statement cannot race and are not
 // hooked. An if with an init statement or an else-if gets its condition's
-// hooks in the closure too. The hooks of case expressions are not placed
-// (Warning).
+// hooks in the closure too. An else-if's init statement gets its hooks in a
+// block made around that if, run only when the else is taken:
+//
+//	} else if z := p.z; z > 0 {...}   →   } else { __rt.Read(...&p.z...); if z := p.z; z > 0 {...} }
+//
+// A case expression is evaluated only when the cases before it did not
+// match; in a switch without a tag it is a condition and gets a closure,
+// and in a switch with a tag a helper evaluates the closure and returns
+// the expression with its own type:
+//
+//	case p.y:   →   case __rt_case(func() bool { __rt.Read(...&p.y...); return true }(), p.y):
+//
+// A case expression whose type comes from the tag (an untyped comparison,
+// a shift of a constant) stays unhooked (Warning).
+//
+// An operand that cannot be evaluated twice (a call) whose elements a
+// conversion, an append, a range or clear reads or writes passes through a
+// helper that hooks the element range where it is evaluated, as a map
+// operand does: string(f()) → string(__rt_sliceReadRange(f())). rt reports
+// a helper's access at the helper's call site.
 //
 // # Synchronisation
 //

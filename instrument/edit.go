@@ -26,11 +26,14 @@ type textEdit struct {
 // expressions starting there, and closing text of the innermost rewrite
 // comes first.
 const (
-	prioStmt  = 0  // hooks placed before a statement
-	prioCond  = 2  // a hooks closure in front of a condition operand
-	prioOpen  = 5  // opening text of an expression rewrite
-	prioClose = 10 // closing text of an expression rewrite
-	prioAfter = 20 // text after a statement
+	prioBlock  = -1 // opening brace of a block made around a statement
+	prioStmt   = 0  // hooks placed before a statement
+	prioCond   = 2  // a hooks closure in front of a condition operand
+	prioWrap   = 4  // opening text of a wrapper added after the rewrites inside its operand
+	prioOpen   = 5  // opening text of an expression rewrite
+	prioClose  = 10 // closing text of an expression rewrite
+	prioUnwrap = 11 // closing text of a prioWrap wrapper
+	prioAfter  = 20 // text after a statement
 )
 
 func (b *editBuffer) insert(off, prio int, text string) {

@@ -400,7 +400,34 @@ func (w *funcWalker) mapHook(m ast.Expr, s *sink, write bool) {
 // sliceRangeHook adds a range hook over the elements of slice x; n is the
 // element count expression with x as its argument ("len", or "min" text).
 func (w *funcWalker) sliceRangeHook(x ast.Expr, s *sink, write bool, n string) {
+	if n == "len" && w.sliceWrap(x, write) {
+		return
+	}
 	w.sliceRange(x, s, write, func(txt string) string { return n + "(" + txt + ")" }, nil)
+}
+
+// sliceWrap hooks the elements of a slice operand x that cannot be
+// evaluated again (string(f()), append(s, f()...), range f()) where it is
+// evaluated, by passing it through a helper, as mapHook does for a map;
+// it reports whether it did. The walk of x made the rewrites inside it
+// already: the helper's call goes around them.
+func (w *funcWalker) sliceWrap(x ast.Expr, write bool) bool {
+	if _, ok := w.info.TypeOf(x).Underlying().(*types.Slice); !ok {
+		return false
+	}
+	if _, lit := ast.Unparen(x).(*ast.CompositeLit); lit || w.pure(x) {
+		return false
+	}
+	kind := "ReadRange"
+	if write {
+		kind = "WriteRange"
+	}
+	name := "__rt_slice" + kind
+	w.fs.usesRT, w.fs.usesUnsafe = true, true
+	w.useHelper(name, "func "+name+"[S ~[]E, E any](s S) S {\n\tif len(s) > 0 {\n\t\t__rt."+kind+"(uintptr(__unsafe.Pointer(__unsafe.SliceData(s))), uintptr(len(s))*__unsafe.Sizeof(s[0]))\n\t}\n\treturn s\n}\n")
+	w.fs.buf.insert(w.fs.off(x.Pos()), prioWrap, name+"(")
+	w.fs.buf.insert(w.fs.off(x.End()), prioUnwrap, ")")
+	return true
 }
 
 // The hook's count may evaluate others too (copy's other operand): its

@@ -140,6 +140,35 @@ func TestRun(t *testing.T) {
 		t.Errorf("racyalloc: exit %d, want 66 and 2 races:\n%s", ra.code, ra.stderr)
 	}
 
+	// Operands that are calls, hooked through helpers where they are
+	// evaluated (sliceWrap, mapHook); each report names the user's line
+	// (rt's userPC), not the helper's past the end of the file.
+	rh := run(t, filepath.Join(bin, "inst_racyhelpers"), env...)
+	for _, line := range []string{":30", ":31", ":33", ":36"} {
+		if want := filepath.Join("testdata", "run", "racyhelpers", "main.go") + line + " "; !strings.Contains(rh.stderr, want) {
+			t.Errorf("racyhelpers: report does not name %s:\n%s", want, rh.stderr)
+		}
+	}
+	if strings.Contains(rh.stderr, "__rt_") {
+		t.Errorf("racyhelpers: a report names a helper:\n%s", rh.stderr)
+	}
+	if rh.code != 66 || !strings.Contains(rh.stderr, "Found 4 data race(s)") {
+		t.Errorf("racyhelpers: exit %d, want 66 and 4 races:\n%s", rh.code, rh.stderr)
+	}
+
+	// A later case of a switch with or without a tag and an else-if's init
+	// statement, hooked where they are evaluated (caseClauses, ifStmt);
+	// racefree's casesNotReached has the same cases not reached.
+	rc := run(t, filepath.Join(bin, "inst_racycases"), env...)
+	for _, line := range []string{":21", ":27", ":32"} {
+		if want := filepath.Join("testdata", "run", "racycases", "main.go") + line + " "; !strings.Contains(rc.stderr, want) {
+			t.Errorf("racycases: report does not name %s:\n%s", want, rc.stderr)
+		}
+	}
+	if rc.code != 66 || !strings.Contains(rc.stderr, "Found 3 data race(s)") {
+		t.Errorf("racycases: exit %d, want 66 and 3 races:\n%s", rc.code, rc.stderr)
+	}
+
 	// reflect's accesses happen in std: the helpers record them
 	// (reflect.go). One race on n, one on a's elements.
 	rr := run(t, filepath.Join(bin, "inst_racyreflect"), env...)

@@ -350,7 +350,7 @@ func (w *funcWalker) stmt(s ast.Stmt, pre *sink, label string) {
 			w.stmt(s.Init, pre, "")
 		}
 		w.expr(s.Tag, pre)
-		w.caseClauses(s.Body, w.initAllocs(s.Init), nil)
+		w.caseClauses(s.Body, w.initAllocs(s.Init), nil, s.Tag == nil)
 	case *ast.TypeSwitchStmt:
 		if s.Init != nil {
 			w.stmt(s.Init, pre, "")
@@ -363,7 +363,7 @@ func (w *funcWalker) stmt(s ast.Stmt, pre *sink, label string) {
 			// type switch's.
 			allocs = slices.DeleteFunc(allocs, func(h hook) bool { return h.name == v.Name })
 		}
-		w.caseClauses(s.Body, allocs, v)
+		w.caseClauses(s.Body, allocs, v, false)
 	case *ast.SelectStmt:
 		w.selectStmt(s, pre, label)
 	case *ast.DeclStmt:
@@ -509,15 +509,7 @@ func (w *funcWalker) target(e ast.Expr, s *sink, read bool) {
 
 func (w *funcWalker) ifStmt(s *ast.IfStmt, pre *sink) {
 	if s.Init != nil {
-		if pre != nil {
-			w.stmt(s.Init, pre, "")
-		} else {
-			tmp := &sink{}
-			w.stmt(s.Init, tmp, "")
-			if len(tmp.hooks) > 0 {
-				w.fs.warn(s.Init.Pos(), "init statement of else-if not instrumented")
-			}
-		}
+		w.stmt(s.Init, pre, "")
 	}
 	// The heap variables of the init statement: first in the condition's
 	// hooks closure, the first place after the init statement.
@@ -534,8 +526,23 @@ func (w *funcWalker) ifStmt(s *ast.IfStmt, pre *sink) {
 	w.block(s.Body)
 	switch e := s.Else.(type) {
 	case *ast.IfStmt:
-		if !w.fs.p.nr.InChild(e.Pos()) {
+		if w.fs.p.nr.InChild(e.Pos()) {
+			break
+		}
+		if e.Init == nil {
 			w.ifStmt(e, nil)
+			break
+		}
+		// else if init; cond {...}: the hooks of the init statement go
+		// in a block made around the if, where they run only when it
+		// does: else { hooks; if init; cond {...} }. The block changes no
+		// scope, and no goto can jump into the if from outside it.
+		pre := &sink{}
+		w.ifStmt(e, pre)
+		if len(w.usable(pre.hooks, e.Pos())) > 0 {
+			w.fs.buf.insert(w.fs.off(e.Pos()), prioBlock, "{ ")
+			w.placeBefore(e.Pos(), pre, accessCache{})
+			w.fs.buf.insert(w.fs.off(e.End()), prioClose, " }")
 		}
 	case *ast.BlockStmt:
 		w.block(e)
@@ -667,6 +674,64 @@ func (w *funcWalker) rangeStmt(s *ast.RangeStmt, pre *sink, label string) {
 	w.block(s.Body)
 }
 
+// caseHooks puts the hooks of a case expression e of a switch with a tag
+// in a closure that a helper evaluates right before e:
+//
+//	case e:  →  case __rt_case(func() bool { hooks; return true }(), e):
+//
+// The helper returns e with e's own type, so the comparison with the tag
+// is the same, when e has a type of its own: a variable, a field, an
+// element, a call. A case expression without one (an untyped comparison,
+// an arithmetic expression whose type comes from the tag) stays unhooked.
+func (w *funcWalker) caseHooks(e ast.Expr, s *sink) {
+	hooks := w.usable(s.hooks, e.Pos())
+	if len(hooks) == 0 {
+		return
+	}
+	if !w.ownType(e) {
+		w.fs.warn(e.Pos(), "case expression without a type of its own not instrumented")
+		return
+	}
+	var texts []string
+	for _, h := range hooks {
+		texts = append(texts, h.text)
+	}
+	w.useHelper("__rt_case", caseHelper)
+	w.fs.buf.insert(w.fs.off(e.Pos()), prioWrap, "__rt_case(func() bool { "+strings.Join(texts, "; ")+"; return true }(), ")
+	w.fs.buf.insert(w.fs.off(e.End()), prioUnwrap, ")")
+}
+
+// ownType reports whether e's type is its own, not one its context gives
+// it (an untyped constant's, a comparison's, a shift of an untyped
+// constant's): a variable, a field, an element, a call, a conversion, or
+// arithmetic on one of those.
+func (w *funcWalker) ownType(e ast.Expr) bool {
+	if tv := w.info.Types[e]; tv.Value != nil || tv.Type == nil {
+		return false
+	} else if b, ok := tv.Type.(*types.Basic); ok && b.Info()&types.IsUntyped != 0 {
+		return false
+	}
+	switch e := ast.Unparen(e).(type) {
+	case *ast.Ident, *ast.SelectorExpr, *ast.IndexExpr, *ast.IndexListExpr, *ast.StarExpr, *ast.CallExpr, *ast.TypeAssertExpr, *ast.SliceExpr:
+		return true
+	case *ast.UnaryExpr:
+		return (e.Op == token.SUB || e.Op == token.ADD || e.Op == token.XOR) && w.ownType(e.X)
+	case *ast.BinaryExpr:
+		switch e.Op {
+		case token.ADD, token.SUB, token.MUL, token.QUO, token.REM, token.AND, token.OR, token.XOR, token.AND_NOT:
+			return w.ownType(e.X) || w.ownType(e.Y)
+		}
+	}
+	return false
+}
+
+// caseHelper returns its second operand, after its first (a closure of
+// hooks) was evaluated.
+const caseHelper = `func __rt_case[T any](_ bool, v T) T {
+	return v
+}
+`
+
 func isBlank(e ast.Expr) bool {
 	id, ok := e.(*ast.Ident)
 	return ok && id.Name == "_"
@@ -677,15 +742,27 @@ func isBlank(e ast.Expr) bool {
 // statement: the clause taken is the first place after it that a hook can
 // go) and, in a type switch declaring v, the allocation of the clause's v
 // when SSA puts it on the heap and the clause uses it.
-func (w *funcWalker) caseClauses(body *ast.BlockStmt, allocs []hook, v *ast.Ident) {
+//
+// A case expression is evaluated only when the ones before it did not
+// match: its hooks go in a closure that runs right before it, in front of
+// it in a switch without a tag (each case is a condition), in a helper's
+// first operand otherwise (caseHooks).
+func (w *funcWalker) caseClauses(body *ast.BlockStmt, allocs []hook, v *ast.Ident, tagless bool) {
 	for _, c := range body.List {
 		cc := c.(*ast.CaseClause)
-		cs := &sink{}
 		for _, e := range cc.List {
+			if w.info.Types[e].IsType() {
+				continue // a type switch's case
+			}
+			cs := &sink{}
 			w.expr(e, cs)
-		}
-		if len(cs.hooks) > 0 {
-			w.fs.warn(cc.Pos(), "case expression not instrumented")
+			switch {
+			case len(cs.hooks) == 0:
+			case tagless:
+				w.condClosure(e, cs, token.LAND)
+			default:
+				w.caseHooks(e, cs)
+			}
 		}
 		start := &sink{hooks: append([]hook(nil), allocs...)}
 		if obj, ok := w.info.Implicits[cc].(*types.Var); ok && v != nil && w.heapLocal(obj) && w.mentions(cc.Body, obj) {

@@ -656,7 +656,7 @@ func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	if gcForgets {
 		g.checkObject(g.page, addr)
 	}
-	info := accessInfo{goid: g.id, pc: pc, stk: g.stack()}
+	info := accessInfo{goid: g.id, pc: userPC(pc), stk: g.stack()}
 	if !atomic {
 		if firstAccess(cell, g.cr|uint64(mask)) {
 			putInfo(addr, false, g.ep, info)
@@ -859,7 +859,7 @@ func writeSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	if gcForgets {
 		g.checkObject(g.page, addr)
 	}
-	info := accessInfo{goid: g.id, pc: pc, stk: g.stack()}
+	info := accessInfo{goid: g.id, pc: userPC(pc), stk: g.stack()}
 	if !atomic && (firstAccess(cell, g.cw|uint64(mask)) || writeCompact(g, cell, mask)) {
 		putInfo(addr, true, g.ep, info)
 		return
@@ -988,12 +988,41 @@ func hookPCCallers() uintptr {
 	return pcs[0]
 }
 
+// userPC is the pc an access is recorded at: pc itself, or, when pc is a
+// return address in one of the instrumenter's helpers (a helper that hooks
+// an operand where it is evaluated calls Read or ReadRange, which take
+// their caller's pc), the helper's call site: the user's line, in the
+// function whose frame the shadow call stack leaves to the access's pc.
+// When the helper was inlined, that call site is the pseudo-pc that
+// runtime.Callers gives the inlining function's frame: a report
+// symbolizes each pc on its own, and the return address alone names only
+// the helper. Only slow paths ask, and pcClass caches the answer for pc,
+// so runtime.Callers runs only for helpers' accesses.
+func userPC(pc uintptr) uintptr {
+	if pc == 0 {
+		return 0
+	}
+	if c := pcClass(pc); c != pcHelper && c != pcInHelper {
+		return pc
+	}
+	var pcs [32]uintptr
+	n := runtime.Callers(2, pcs[:])
+	for i := 0; i+1 < n; i++ {
+		if pcs[i] == pc {
+			return pcs[i+1]
+		}
+	}
+	return pc
+}
+
 // Classes of the function a return address is in (its outermost function,
-// if the call was inlined): rt's own, an instrumenter helper, or the user's.
+// if the call was inlined): rt's own, an instrumenter helper, or the user's;
+// pcInHelper is the user's with a helper inlined at the address.
 const (
 	pcUser = iota
 	pcRT
 	pcHelper
+	pcInHelper
 )
 
 // pcClasses caches pcClass by return address: a program has few sync call
@@ -1049,6 +1078,8 @@ func pcClass(pc uintptr) uint8 {
 			// rt's own tests call the hooks as user code does.
 		case strings.HasPrefix(name, rtPrefix):
 			class = pcRT
+		case strings.Contains(f.Name(), ".__rt_"):
+			class = pcInHelper
 		}
 	}
 	if uint64(pc) <= pcBits {

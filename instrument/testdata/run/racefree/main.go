@@ -44,6 +44,41 @@ func main() {
 	wg.Wait()
 	fmt.Println(a.bal["x"], d, shared)
 	fmt.Println(selectCalls())
+	fmt.Println(casesNotReached())
+}
+
+type state struct{ x, y, z int }
+
+// casesNotReached: a case after the one that matched, and the init
+// statement of an else-if whose if was taken, are not evaluated, and
+// their accesses, which would race with the worker's writes, not made.
+func casesNotReached() int {
+	s := &state{}
+	done := make(chan bool)
+	go func() {
+		s.x, s.y, s.z = 1, 2, 3
+		done <- true
+	}()
+	n, k := 0, 1
+	switch {
+	case k == 1:
+		n++
+	case s.x > 0:
+		n += 10
+	}
+	switch k {
+	case 1:
+		n++
+	case s.y:
+		n += 10
+	}
+	if k == 1 {
+		n++
+	} else if z := s.z; z > 0 {
+		n += 10
+	}
+	<-done
+	return n
 }
 
 type pipe struct{ c, done chan int }
