@@ -29,6 +29,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -297,17 +299,34 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		"-serial", "file:" + consoleLog, // ttyS0: the kernel's console
 		"-serial", "file:" + resultsLog, // ttyS1: markers and test output
 	}
-	if kvmUsable() {
-		qargs = append(qargs, "-accel", "kvm", "-accel", "tcg")
+	boot := func(accel ...string) (*bytes.Buffer, bool, error) {
+		args := append(qargs[:len(qargs):len(qargs)], accel...)
+		os.Remove(consoleLog)
+		os.Remove(resultsLog)
+		bctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		qout := &kvmWatch{cancel: cancel}
+		cmd := exec.CommandContext(bctx, qemu, args...)
+		cmd.Stdout = qout
+		cmd.Stderr = qout
+		start := time.Now()
+		logf("booting: %s %s", qemu, strings.Join(args, " "))
+		err := cmd.Run()
+		logf("qemu ran for %v", time.Since(start).Round(time.Millisecond))
+		return &qout.buf, qout.failed.Load(), err
 	}
-	start = time.Now()
-	cmd := exec.CommandContext(ctx, qemu, qargs...)
-	var qout bytes.Buffer
-	cmd.Stdout = &qout
-	cmd.Stderr = &qout
-	logf("booting: %s %s", qemu, strings.Join(qargs, " "))
-	qerr := cmd.Run()
-	logf("qemu ran for %v", time.Since(start).Round(time.Millisecond))
+	var qout *bytes.Buffer
+	var qerr error
+	kvmFailed := false
+	if kvmUsable() {
+		qout, kvmFailed, qerr = boot("-accel", "kvm", "-accel", "tcg")
+	}
+	if !kvmUsable() || kvmFailed {
+		if kvmFailed {
+			logf("KVM failed to run the guest (%s); booting again under TCG", firstLine(qout.String(), kvmError))
+		}
+		qout, _, qerr = boot("-accel", "tcg")
+	}
 
 	console, _ := os.ReadFile(consoleLog)
 	results, _ := os.ReadFile(resultsLog)
@@ -357,6 +376,41 @@ func addPackageDir(w *cpioWriter, dir, vmDir string) error {
 		}
 		return nil
 	})
+}
+
+// kvmError is what qemu prints when KVM cannot run the guest (an
+// instruction it fails to emulate, say); qemu then stops the guest and
+// waits, and the boot would end only at the deadline.
+const kvmError = "KVM internal error"
+
+// kvmWatch collects qemu's output and cancels the boot as soon as it
+// shows kvmError.
+type kvmWatch struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	cancel func()
+	failed atomic.Bool
+}
+
+func (w *kvmWatch) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if !w.failed.Load() && bytes.Contains(w.buf.Bytes(), []byte(kvmError)) {
+		w.failed.Store(true)
+		w.cancel()
+	}
+	return len(p), nil
+}
+
+// firstLine returns the first line of s that contains sub.
+func firstLine(s, sub string) string {
+	for line := range strings.Lines(s) {
+		if strings.Contains(line, sub) {
+			return strings.TrimSpace(line)
+		}
+	}
+	return sub
 }
 
 // kvmUsable reports whether qemu may try KVM first (it falls back to TCG).

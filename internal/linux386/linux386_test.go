@@ -236,3 +236,24 @@ func TestCPIO(t *testing.T) {
 		t.Errorf("cpio -t:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestKVMWatch: qemu's report that KVM cannot run the guest, even split
+// across writes, cancels the boot (qemu would wait for the deadline), and
+// other output does not.
+func TestKVMWatch(t *testing.T) {
+	cancelled := 0
+	w := &kvmWatch{cancel: func() { cancelled++ }}
+	w.Write([]byte("qemu-system-i386: warning: host doesn't support requested feature\n"))
+	if cancelled != 0 || w.failed.Load() {
+		t.Fatalf("a warning cancelled the boot")
+	}
+	w.Write([]byte("KVM inter"))
+	w.Write([]byte("nal error. Suberror: 1\nextra data[0]: 0x1\n"))
+	w.Write([]byte("emulation failure\n"))
+	if cancelled != 1 || !w.failed.Load() {
+		t.Fatalf("cancelled %d times, failed %v; want once, true", cancelled, w.failed.Load())
+	}
+	if got := firstLine(w.buf.String(), kvmError); got != "KVM internal error. Suberror: 1" {
+		t.Errorf("firstLine = %q", got)
+	}
+}
