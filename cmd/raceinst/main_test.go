@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -316,8 +317,12 @@ func TestCacheSharedWithGoBuild(t *testing.T) {
 	goBuild()
 
 	// User -gcflags: every compile is keyed anew, and still instrumented.
+	// The salt depends on the options and on rt, not on the module's
+	// directory: a pattern of this run's own keeps a GOCACHE that an
+	// earlier run with the same rt filled from holding std's compiles.
 	log2 := filepath.Join(t.TempDir(), "log")
-	r = run(t, dir, []string{logEnv + "=" + log2}, "", "build", "-gcflags=all=-l", "-instrument=example.com/mod/...,example.com/none2", "-o", out, ".")
+	fresh := "example.com/none-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	r = run(t, dir, []string{logEnv + "=" + log2}, "", "build", "-gcflags=all=-l", "-instrument=example.com/mod/...,"+fresh, "-o", out, ".")
 	if r.code != 0 {
 		t.Fatalf("raceinst build -gcflags: %v", r)
 	}
