@@ -145,8 +145,11 @@
 // An operand that cannot be evaluated twice (a call) whose elements a
 // conversion, an append, a range or clear reads or writes passes through a
 // helper that hooks the element range where it is evaluated, as a map
-// operand does: string(f()) → string(__rt_sliceReadRange(f())). rt reports
-// a helper's access at the helper's call site.
+// operand does: string(f()) → string(__rt_sliceReadRange(f())). A copy
+// with such an operand calls a helper in its place, which hooks the bytes
+// copied once both operands are evaluated: copy(dst, f()) →
+// __rt_copy(dst, f()). rt reports a helper's access at the helper's call
+// site.
 //
 // # Synchronisation
 //

@@ -670,11 +670,11 @@ func (w *funcWalker) builtin(e *ast.CallExpr, b *types.Builtin, s *sink) {
 		}
 	case "copy":
 		dst, src := e.Args[0], e.Args[1]
-		srcTxt, srcIdents, ok := w.pureText(src)
-		if !ok {
-			w.fs.warn(src.Pos(), "copy source has side effects: copy not hooked")
+		if !w.pure(dst) || !w.pure(src) {
+			w.copyHelper(e)
 			return
 		}
+		srcTxt, srcIdents, _ := w.pureText(src)
 		w.sliceRange(dst, s, true, func(d string) string { return "min(len(" + d + "), len(" + srcTxt + "))" }, srcIdents, src)
 		dstTxt, dstIdents, ok := w.pureText(dst)
 		if ok {
@@ -687,6 +687,55 @@ func (w *funcWalker) builtin(e *ast.CallExpr, b *types.Builtin, s *sink) {
 		w.appendHook(e, s)
 	}
 }
+
+// copyHelper hooks a copy with an operand that cannot be evaluated again
+// (copy(dst, f()), copy(g(), src)) by calling a helper in its place, which
+// hooks the bytes copied once both operands are evaluated and then
+// copies: copy(dst, f()) → __rt_copy(dst, f()).
+func (w *funcWalker) copyHelper(e *ast.CallExpr) {
+	dt, ok := w.info.TypeOf(e.Args[0]).Underlying().(*types.Slice)
+	if !ok {
+		w.fs.warn(e.Pos(), "copy of a type-parameter operand with side effects not hooked")
+		return
+	}
+	name := "__rt_copy"
+	text := copySliceHelper
+	switch st := w.info.TypeOf(e.Args[1]).Underlying().(type) {
+	case *types.Slice:
+	case *types.Basic:
+		if st.Info()&types.IsString == 0 || !types.Identical(dt.Elem(), types.Typ[types.Byte]) {
+			return // not a valid copy: the type checker said so
+		}
+		name, text = "__rt_copyString", copyStringHelper
+	default:
+		w.fs.warn(e.Pos(), "copy of a type-parameter operand with side effects not hooked")
+		return
+	}
+	w.fs.usesRT, w.fs.usesUnsafe = true, true
+	w.useHelper(name, text)
+	w.fs.buf.replace(w.fs.off(e.Fun.Pos()), w.fs.off(e.Fun.End()), prioOpen, name)
+}
+
+// copySliceHelper and copyStringHelper are copy with its hooks: a write of
+// the elements of dst that it copies to, and a read of those of src.
+const (
+	copySliceHelper = `func __rt_copy[D ~[]E, S ~[]E, E any](dst D, src S) int {
+	if n := min(len(dst), len(src)); n > 0 {
+		size := __unsafe.Sizeof(dst[0])
+		__rt.WriteRange(uintptr(__unsafe.Pointer(__unsafe.SliceData(dst))), uintptr(n)*size)
+		__rt.ReadRange(uintptr(__unsafe.Pointer(__unsafe.SliceData(src))), uintptr(n)*size)
+	}
+	return copy(dst, src)
+}
+`
+	copyStringHelper = `func __rt_copyString[D ~[]byte, S ~string](dst D, src S) int {
+	if n := min(len(dst), len(src)); n > 0 {
+		__rt.WriteRange(uintptr(__unsafe.Pointer(__unsafe.SliceData(dst))), uintptr(n))
+	}
+	return copy(dst, src)
+}
+`
+)
 
 // appendHook adds the access append makes to its first operand's array:
 // when the result fits in its capacity, a write of the elements past its

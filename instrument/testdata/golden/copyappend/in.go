@@ -23,3 +23,13 @@ func calls(xs []int) (int, string) {
 	clear(get())
 	return n, string(get())
 }
+
+type bytesT []byte
+
+func copies(dst []byte, s string) int {
+	n := copy(dst, get())
+	n += copy(get(), dst)
+	n += copy(bytesT(get()), s)
+	n += copy(get()[1:], dst[2:])
+	return n
+}

@@ -1,7 +1,8 @@
 // Command racyhelpers: the elements a conversion, an append and a range
-// read through a slice operand that is a call, and a map read through a
-// call, are hooked where the call returns (a helper), and the reports name
-// the user's lines, not the helper's: four races are reported.
+// read through a slice operand that is a call, a map read through a call,
+// and a copy from a call are hooked where the call returns (a helper),
+// and the reports name the user's lines, not the helper's: five races are
+// reported.
 package main
 
 import "fmt"
@@ -9,6 +10,7 @@ import "fmt"
 var (
 	a    = []byte("abc")
 	b, c = []int{1, 2}, []int{3, 4}
+	d    = []int{5, 6}
 	m    = map[int]int{}
 )
 
@@ -25,6 +27,7 @@ func main() {
 		b[1] = 5
 		c[0] = 6
 		m[1] = 7
+		d[0] = 8
 		done <- true
 	}()
 	str := string(getb())             // racy
@@ -33,7 +36,8 @@ func main() {
 	for _, v := range get(c) { // racy
 		n += v
 	}
-	n += getm()[1] // racy
+	n += getm()[1]                    // racy
+	n += copy(make([]int, 1), get(d)) // racy
 	<-done
 	fmt.Println("done", len(str), len(xs), n > 0)
 }
