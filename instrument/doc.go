@@ -151,6 +151,13 @@
 // __rt_copy(dst, f()). rt reports a helper's access at the helper's call
 // site.
 //
+// A hook goes only where the identifiers it copies denote what they denote
+// at the access, and where the predeclared names its text uses (len, min,
+// uintptr, nil) are the predeclared ones: where a result named len or a
+// local min shadows them, a range or copy takes the helper form, which
+// names none. A var group whose later specs read the variables its earlier
+// specs declare becomes one declaration per spec, each after its hooks.
+//
 // # Synchronisation
 //
 // Every synchronising call becomes a call of a helper that has the same

@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -400,22 +401,27 @@ func (w *funcWalker) mapHook(m ast.Expr, s *sink, write bool) {
 // sliceRangeHook adds a range hook over the elements of slice x; n is the
 // element count expression with x as its argument ("len", or "min" text).
 func (w *funcWalker) sliceRangeHook(x ast.Expr, s *sink, write bool, n string) {
-	if n == "len" && w.sliceWrap(x, write) {
+	// Where len is not the predeclared one (a result named len), the
+	// hook could not be placed: the helper names none.
+	if n == "len" && w.sliceWrap(x, write, !w.universal(rangeNames, x.Pos())) {
 		return
 	}
 	w.sliceRange(x, s, write, func(txt string) string { return n + "(" + txt + ")" }, nil)
 }
 
+// rangeNames are the predeclared names of a range hook's text.
+var rangeNames = []string{"len", "min", "uintptr"}
+
 // sliceWrap hooks the elements of a slice operand x that cannot be
-// evaluated again (string(f()), append(s, f()...), range f()) where it is
-// evaluated, by passing it through a helper, as mapHook does for a map;
-// it reports whether it did. The walk of x made the rewrites inside it
-// already: the helper's call goes around them.
-func (w *funcWalker) sliceWrap(x ast.Expr, write bool) bool {
+// evaluated again (string(f()), append(s, f()...), range f()), or any x
+// if always, where it is evaluated, by passing it through a helper, as
+// mapHook does for a map; it reports whether it did. The walk of x made
+// the rewrites inside it already: the helper's call goes around them.
+func (w *funcWalker) sliceWrap(x ast.Expr, write, always bool) bool {
 	if _, ok := w.info.TypeOf(x).Underlying().(*types.Slice); !ok {
 		return false
 	}
-	if _, lit := ast.Unparen(x).(*ast.CompositeLit); lit || w.pure(x) {
+	if _, lit := ast.Unparen(x).(*ast.CompositeLit); lit || w.pure(x) && !always {
 		return false
 	}
 	kind := "ReadRange"
@@ -670,7 +676,7 @@ func (w *funcWalker) builtin(e *ast.CallExpr, b *types.Builtin, s *sink) {
 		}
 	case "copy":
 		dst, src := e.Args[0], e.Args[1]
-		if !w.pure(dst) || !w.pure(src) {
+		if !w.pure(dst) || !w.pure(src) || !w.universal(rangeNames, e.Pos()) {
 			w.copyHelper(e)
 			return
 		}
@@ -689,7 +695,8 @@ func (w *funcWalker) builtin(e *ast.CallExpr, b *types.Builtin, s *sink) {
 }
 
 // copyHelper hooks a copy with an operand that cannot be evaluated again
-// (copy(dst, f()), copy(g(), src)) by calling a helper in its place, which
+// (copy(dst, f()), copy(g(), src)), or where the hooks' min or len is not
+// the predeclared one, by calling a helper in its place, which
 // hooks the bytes copied once both operands are evaluated and then
 // copies: copy(dst, f()) → __rt_copy(dst, f()).
 func (w *funcWalker) copyHelper(e *ast.CallExpr) {
@@ -1000,6 +1007,9 @@ func (w *funcWalker) inScope(h hook, pos token.Pos) bool {
 	if len(h.universe) > 0 && !w.universal(h.universe, pos) {
 		return false
 	}
+	if !w.universal(w.predeclaredIn(h), pos) {
+		return false
+	}
 	scope := w.fs.p.in.Pkg.Scope().Innermost(pos)
 	for _, id := range h.idents {
 		want := w.info.Uses[id]
@@ -1019,6 +1029,52 @@ func (w *funcWalker) inScope(h hook, pos token.Pos) bool {
 		}
 	}
 	return true
+}
+
+// predeclaredIn returns the predeclared names h's text uses (len, min,
+// uintptr, nil, ...) other than the user's identifiers it copies: the hook
+// can go only where they denote the predeclared objects (a function whose
+// result is named len, a block declaring min, keep a hook that uses them
+// out).
+func (w *funcWalker) predeclaredIn(h hook) []string {
+	var names []string
+	text := h.text
+	for i := 0; i < len(text); {
+		c := text[i]
+		if !isIdentByte(c) || c >= '0' && c <= '9' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && isIdentByte(text[j]) {
+			j++
+		}
+		name := text[i:j]
+		if (i == 0 || text[i-1] != '.') && types.Universe.Lookup(name) != nil && !slices.Contains(names, name) && !w.userNamed(h, name) {
+			names = append(names, name)
+		}
+		i = j
+	}
+	return names
+}
+
+// userNamed reports whether one of h's identifiers, or the variable of an
+// allocation hook, is name and denotes an object of the user's, not a
+// predeclared one.
+func (w *funcWalker) userNamed(h hook, name string) bool {
+	if name == h.name {
+		return true // an allocation hook's variable
+	}
+	for _, id := range h.idents {
+		if obj := w.info.Uses[id]; id.Name == name && obj != nil && obj.Parent() != types.Universe {
+			return true
+		}
+	}
+	return false
+}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 // usable filters hooks that can be placed at pos, warning about the rest.

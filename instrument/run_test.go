@@ -156,17 +156,18 @@ func TestRun(t *testing.T) {
 		t.Errorf("racyhelpers: exit %d, want 66 and 5 races:\n%s", rh.code, rh.stderr)
 	}
 
-	// A later case of a switch with or without a tag and an else-if's init
-	// statement, hooked where they are evaluated (caseClauses, ifStmt);
+	// A later case of a switch with or without a tag, an else-if's init
+	// statement and a var group's later spec, hooked where they are
+	// evaluated (caseClauses, ifStmt, varGroup);
 	// racefree's casesNotReached has the same cases not reached.
 	rc := run(t, filepath.Join(bin, "inst_racycases"), env...)
-	for _, line := range []string{":21", ":27", ":32"} {
+	for _, line := range []string{":22", ":28", ":33", ":38"} {
 		if want := filepath.Join("testdata", "run", "racycases", "main.go") + line + " "; !strings.Contains(rc.stderr, want) {
 			t.Errorf("racycases: report does not name %s:\n%s", want, rc.stderr)
 		}
 	}
-	if rc.code != 66 || !strings.Contains(rc.stderr, "Found 3 data race(s)") {
-		t.Errorf("racycases: exit %d, want 66 and 3 races:\n%s", rc.code, rc.stderr)
+	if rc.code != 66 || !strings.Contains(rc.stderr, "Found 4 data race(s)") {
+		t.Errorf("racycases: exit %d, want 66 and 4 races:\n%s", rc.code, rc.stderr)
 	}
 
 	// reflect's accesses happen in std: the helpers record them

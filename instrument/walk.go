@@ -279,7 +279,7 @@ func (w *funcWalker) stmtList(list []ast.Stmt) {
 		post := w.declAllocs(inner)
 		if as, ok := inner.(*ast.AssignStmt); ok {
 			w.assignSplit(as, pre, post)
-		} else {
+		} else if ds, ok := inner.(*ast.DeclStmt); !ok || label != "" || !w.varGroup(ds, cache) {
 			w.stmt(inner, pre, label)
 		}
 		w.placeBefore(at, pre, cache)
@@ -381,6 +381,48 @@ func (w *funcWalker) stmt(s ast.Stmt, pre *sink, label string) {
 	case *ast.LabeledStmt:
 		w.stmt(s.Stmt, pre, s.Label.Name)
 	}
+}
+
+// varGroup walks a var declaration of several specs whose later specs
+// have hooks, and reports whether it did: those hooks may name the
+// variables the specs before declare, which are not in scope before the
+// declaration, so the group becomes one declaration per spec, each with
+// its hooks before it, as a group means:
+//
+//	var (          →   var ();
+//		a = x              hooks of a; var a = x
+//		b = a.f            hooks of b; var b = a.f
+//	)
+func (w *funcWalker) varGroup(ds *ast.DeclStmt, cache accessCache) bool {
+	gd, ok := ds.Decl.(*ast.GenDecl)
+	if !ok || gd.Tok != token.VAR || !gd.Lparen.IsValid() || len(gd.Specs) < 2 {
+		return false
+	}
+	sinks := make([]*sink, len(gd.Specs))
+	later := false
+	for i, spec := range gd.Specs {
+		vs := spec.(*ast.ValueSpec)
+		sinks[i] = &sink{}
+		if len(vs.Names) == 2 && len(vs.Values) == 1 {
+			w.markRecv2(vs.Values[0])
+		}
+		for _, v := range vs.Values {
+			w.expr(v, sinks[i])
+		}
+		later = later || i > 0 && len(sinks[i].hooks) > 0
+	}
+	if !later {
+		w.placeBefore(ds.Pos(), sinks[0], cache)
+		return true
+	}
+	// The group's own var stays on its line, declaring nothing.
+	w.fs.buf.replace(w.fs.off(gd.Lparen), w.fs.off(gd.Lparen)+1, prioOpen, "();")
+	w.fs.buf.replace(w.fs.off(gd.Rparen), w.fs.off(gd.Rparen)+1, prioOpen, "")
+	for i, spec := range gd.Specs {
+		w.placeBefore(spec.Pos(), sinks[i], cache)
+		w.fs.buf.insert(w.fs.off(spec.Pos()), prioStmt+1, "var ")
+	}
+	return true
 }
 
 func (w *funcWalker) markRecv2(e ast.Expr) {

@@ -167,3 +167,22 @@ func shortIndex(arr *[4]int, b2i map[bool]int, s []byte, i int) {
 func anyKey(m map[any][]int, k any) int {
 	return m[k][0]
 }
+
+type pair struct{ a, b *pair }
+
+var gp = &pair{}
+
+// A var group whose later specs read what the earlier ones declare.
+func varGroup() *pair {
+	var (
+		p = gp.a
+		q = p.b
+		r, s = q.a, gp.b
+	)
+	var (
+		t int
+		u = gp.b
+	)
+	_, _, _ = s, t, u
+	return r.a
+}

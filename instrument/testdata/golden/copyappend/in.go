@@ -33,3 +33,17 @@ func copies(dst []byte, s string) int {
 	n += copy(get()[1:], dst[2:])
 	return n
 }
+
+// A result named len and a local min: hooks that call the predeclared
+// ones cannot go where they are shadowed: helpers, which name none, do.
+func lenResult(runes []rune) (len int) {
+	for _, r := range runes {
+		len += int(r)
+	}
+	return len
+}
+
+func minLocal(dst, src []byte) int {
+	min := 1
+	return copy(dst, src) + min
+}
