@@ -175,8 +175,8 @@ var gp = &pair{}
 // A var group whose later specs read what the earlier ones declare.
 func varGroup() *pair {
 	var (
-		p = gp.a
-		q = p.b
+		p    = gp.a
+		q    = p.b
 		r, s = q.a, gp.b
 	)
 	var (
