@@ -17,8 +17,11 @@ type editBuffer struct {
 type textEdit struct {
 	start, end int // replaced range [start, end); start == end inserts
 	prio       int
-	seq        int
-	text       string
+	// order breaks ties of prio before seq: wrappers that share an
+	// offset nest by their extent (wrap).
+	order int
+	seq   int
+	text  string
 }
 
 // Priorities of insertions that share an offset, smallest first: hooks
@@ -37,11 +40,21 @@ const (
 )
 
 func (b *editBuffer) insert(off, prio int, text string) {
-	b.edits = append(b.edits, textEdit{off, off, prio, len(b.edits), text})
+	b.edits = append(b.edits, textEdit{start: off, end: off, prio: prio, seq: len(b.edits), text: text})
 }
 
 func (b *editBuffer) replace(start, end, prio int, text string) {
-	b.edits = append(b.edits, textEdit{start, end, prio, len(b.edits), text})
+	b.edits = append(b.edits, textEdit{start: start, end: end, prio: prio, seq: len(b.edits), text: text})
+}
+
+// wrap puts open before and close after the text of [start, end), around
+// the rewrites inside it (prioWrap, prioUnwrap), whatever the order the
+// wrappers are made in: of two that start together the longer opens first,
+// and of two that end together the one that started later closes first.
+func (b *editBuffer) wrap(start, end int, open, close string) {
+	b.edits = append(b.edits,
+		textEdit{start: start, end: start, prio: prioWrap, order: -end, seq: len(b.edits), text: open},
+		textEdit{start: end, end: end, prio: prioUnwrap, order: -start, seq: len(b.edits) + 1, text: close})
 }
 
 func (b *editBuffer) empty() bool { return len(b.edits) == 0 }
@@ -60,6 +73,9 @@ func (b *editBuffer) bytes() []byte {
 		}
 		if a.prio != c.prio {
 			return a.prio < c.prio
+		}
+		if a.order != c.order {
+			return a.order < c.order
 		}
 		return a.seq < c.seq
 	})

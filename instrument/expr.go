@@ -330,7 +330,9 @@ func (w *funcWalker) access(e ast.Expr, s *sink, write bool) {
 		ptr, val = "&"+txt, txt
 	}
 	if !ok {
-		w.fs.warn(e.Pos(), "address has side effects or spans lines: access not hooked")
+		if !w.hookThrough(e, write) {
+			w.fs.warn(e.Pos(), "address has side effects or spans lines: access not hooked")
+		}
 		return
 	}
 	w.fs.usesRT, w.fs.usesUnsafe = true, true
@@ -348,6 +350,71 @@ func (w *funcWalker) access(e ast.Expr, s *sink, write bool) {
 	}
 	text, universe := w.guardHook(text, e)
 	s.add(hook{text: text, key: key, write: write, idents: idents, universe: universe, pos: e.Pos()})
+}
+
+// hookThrough hooks an access through a pointer that an operand with side
+// effects yields (f().x, n.(*T).x, *f()) where that operand is evaluated,
+// and reports whether it did: a helper takes the pointer, records the
+// access at the field's offset (unsafe.Offsetof and Sizeof do not evaluate
+// their operand) unless the pointer is nil, and returns it.
+//
+//	f().x   →   __rt_readAt(f(), __unsafe.Offsetof(f().x), __unsafe.Sizeof(f().x)).x
+//	*f()    →   *__rt_readAt(f(), 0, __unsafe.Sizeof(*f()))
+func (w *funcWalker) hookThrough(e ast.Expr, write bool) bool {
+	var x ast.Expr // the pointer operand
+	var off, size string
+	switch e := ast.Unparen(e).(type) {
+	case *ast.SelectorExpr:
+		sel := w.info.Selections[e]
+		if sel == nil || sel.Kind() != types.FieldVal || !isPointer(w.info.TypeOf(e.X)) || !directField(w.info.TypeOf(e.X), sel) {
+			return false
+		}
+		txt, _, ok := w.textOf(e.X)
+		if !ok {
+			return false
+		}
+		fx := paren(e.X, txt) + "." + e.Sel.Name
+		x, off, size = e.X, "__unsafe.Offsetof("+fx+")", "__unsafe.Sizeof("+fx+")"
+	case *ast.StarExpr:
+		if !isPointer(w.info.TypeOf(e.X)) {
+			return false
+		}
+		txt, _, ok := w.textOf(e.X)
+		if !ok {
+			return false
+		}
+		x, off, size = e.X, "0", "__unsafe.Sizeof(*"+paren(e.X, txt)+")"
+	default:
+		return false
+	}
+	kind := "Read"
+	if write {
+		kind = "Write"
+	}
+	name := "__rt_" + strings.ToLower(kind) + "At"
+	w.fs.usesRT, w.fs.usesUnsafe = true, true
+	w.useHelper(name, "func "+name+"[P ~*E, E any](p P, off, size uintptr) P {\n\tif p != nil {\n\t\t__rt."+kind+"Range(uintptr(__unsafe.Pointer(p))+off, size)\n\t}\n\treturn p\n}\n")
+	w.fs.buf.wrap(w.fs.off(x.Pos()), w.fs.off(x.End()), name+"(", ", "+off+", "+size+")")
+	return true
+}
+
+// directField reports whether the field sel selects from a value of
+// pointer type pt is in the struct pt points to, or promoted through
+// fields embedded by value: unsafe.Offsetof takes no other.
+func directField(pt types.Type, sel *types.Selection) bool {
+	t := pt.Underlying().(*types.Pointer).Elem()
+	path := sel.Index()
+	for _, i := range path[:len(path)-1] {
+		st, ok := t.Underlying().(*types.Struct)
+		if !ok {
+			return false
+		}
+		t = st.Field(i).Type()
+		if isPointer(t) {
+			return false
+		}
+	}
+	return true
 }
 
 // ptrBits returns an expression for the bits of a map or channel value
@@ -431,8 +498,7 @@ func (w *funcWalker) sliceWrap(x ast.Expr, write, always bool) bool {
 	name := "__rt_slice" + kind
 	w.fs.usesRT, w.fs.usesUnsafe = true, true
 	w.useHelper(name, "func "+name+"[S ~[]E, E any](s S) S {\n\tif len(s) > 0 {\n\t\t__rt."+kind+"(uintptr(__unsafe.Pointer(__unsafe.SliceData(s))), uintptr(len(s))*__unsafe.Sizeof(s[0]))\n\t}\n\treturn s\n}\n")
-	w.fs.buf.insert(w.fs.off(x.Pos()), prioWrap, name+"(")
-	w.fs.buf.insert(w.fs.off(x.End()), prioUnwrap, ")")
+	w.fs.buf.wrap(w.fs.off(x.Pos()), w.fs.off(x.End()), name+"(", ")")
 	return true
 }
 

@@ -141,10 +141,10 @@ func TestRun(t *testing.T) {
 	}
 
 	// Operands that are calls, hooked through helpers where they are
-	// evaluated (sliceWrap, mapHook, copyHelper); each report names the user's line
+	// evaluated (sliceWrap, mapHook, copyHelper, hookThrough); each report names the user's line
 	// (rt's userPC), not the helper's past the end of the file.
 	rh := run(t, filepath.Join(bin, "inst_racyhelpers"), env...)
-	for _, line := range []string{":33", ":34", ":36", ":39", ":40"} {
+	for _, line := range []string{":37", ":38", ":40", ":43", ":44", ":45"} {
 		if want := filepath.Join("testdata", "run", "racyhelpers", "main.go") + line + " "; !strings.Contains(rh.stderr, want) {
 			t.Errorf("racyhelpers: report does not name %s:\n%s", want, rh.stderr)
 		}
@@ -152,8 +152,8 @@ func TestRun(t *testing.T) {
 	if strings.Contains(rh.stderr, "__rt_") {
 		t.Errorf("racyhelpers: a report names a helper:\n%s", rh.stderr)
 	}
-	if rh.code != 66 || !strings.Contains(rh.stderr, "Found 5 data race(s)") {
-		t.Errorf("racyhelpers: exit %d, want 66 and 5 races:\n%s", rh.code, rh.stderr)
+	if rh.code != 66 || !strings.Contains(rh.stderr, "Found 6 data race(s)") {
+		t.Errorf("racyhelpers: exit %d, want 66 and 6 races:\n%s", rh.code, rh.stderr)
 	}
 
 	// A later case of a switch with or without a tag, an else-if's init

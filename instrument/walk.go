@@ -739,8 +739,7 @@ func (w *funcWalker) caseHooks(e ast.Expr, s *sink) {
 		texts = append(texts, h.text)
 	}
 	w.useHelper("__rt_case", caseHelper)
-	w.fs.buf.insert(w.fs.off(e.Pos()), prioWrap, "__rt_case(func() bool { "+strings.Join(texts, "; ")+"; return true }(), ")
-	w.fs.buf.insert(w.fs.off(e.End()), prioUnwrap, ")")
+	w.fs.buf.wrap(w.fs.off(e.Pos()), w.fs.off(e.End()), "__rt_case(func() bool { "+strings.Join(texts, "; ")+"; return true }(), ", ")")
 }
 
 // ownType reports whether e's type is its own, not one its context gives

@@ -186,3 +186,30 @@ func varGroup() *pair {
 	_, _, _ = s, t, u
 	return r.a
 }
+
+type inner struct{ v int }
+
+type outer struct {
+	inner
+	w  [2]int
+	pp *pair
+}
+
+func mk() *outer { return &outer{} }
+
+// Accesses through pointers that calls yield.
+func throughCalls(n any) int {
+	mk().w[1] = 2
+	mk().v++
+	x := mk().v + n.(*outer).w[0]
+	_ = mk().pp.a.b
+	*mk() = outer{}
+	for _, v := range mkl().list {
+		x += v
+	}
+	return x
+}
+
+type lst struct{ list []int }
+
+func mkl() *lst { return &lst{} }

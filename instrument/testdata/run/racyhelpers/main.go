@@ -1,8 +1,8 @@
 // Command racyhelpers: the elements a conversion, an append and a range
 // read through a slice operand that is a call, a map read through a call,
-// and a copy from a call are hooked where the call returns (a helper),
-// and the reports name the user's lines, not the helper's: five races are
-// reported.
+// a copy from a call and a field read through a pointer a call returns are
+// hooked where the call returns (a helper), and the reports name the
+// user's lines, not the helper's: six races are reported.
 package main
 
 import "fmt"
@@ -11,6 +11,7 @@ var (
 	a    = []byte("abc")
 	b, c = []int{1, 2}, []int{3, 4}
 	d    = []int{5, 6}
+	p    = &struct{ f, g int }{}
 	m    = map[int]int{}
 )
 
@@ -20,6 +21,8 @@ func getb() []byte { return a }
 
 func getm() map[int]int { return m }
 
+func getp() *struct{ f, g int } { return p }
+
 func main() {
 	done := make(chan bool)
 	go func() {
@@ -28,6 +31,7 @@ func main() {
 		c[0] = 6
 		m[1] = 7
 		d[0] = 8
+		p.g = 9
 		done <- true
 	}()
 	str := string(getb())             // racy
@@ -38,6 +42,7 @@ func main() {
 	}
 	n += getm()[1]                    // racy
 	n += copy(make([]int, 1), get(d)) // racy
+	n += getp().g                     // racy
 	<-done
 	fmt.Println("done", len(str), len(xs), n > 0)
 }
