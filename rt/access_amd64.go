@@ -62,16 +62,34 @@ func FuncEnter(pc uintptr)
 //
 //go:noinline
 func hookPC() uintptr {
-	var pcs [6]uintptr
+	var pcs [framePCsMax]uintptr
 	if pc, ok := pcAbove(pcs[:framePCs(&pcs)]); ok {
 		return pc
 	}
 	return hookPCCallers()
 }
 
+// helperCallerPC is userPC's answer for an access made in a helper that
+// was not inlined: the frame above rt's and the helper's, found by walking
+// the frame pointers from userPC (runtime.Callers would cost more than the
+// rest of the slow path; __rt_append makes one per element it appends).
+//
+//go:noinline
+func helperCallerPC(pc uintptr) uintptr {
+	var pcs [framePCsMax]uintptr
+	if up, ok := pcAbove(pcs[:framePCs(&pcs)]); ok {
+		return up
+	}
+	return callersAfter(pc)
+}
+
+// framePCsMax is the number of frames framePCs walks (the assembly has it
+// too).
+const framePCsMax = 12
+
 // framePCs stores the return addresses of the caller's frame and those
 // above it in pcs, innermost first, through the frame pointer chain, and
 // returns how many it stored.
 //
 //go:noescape
-func framePCs(pcs *[6]uintptr) int
+func framePCs(pcs *[framePCsMax]uintptr) int

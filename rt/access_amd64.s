@@ -142,7 +142,7 @@ TEXT ·FuncEnter(SB), NOSPLIT|NOFRAME, $0-8
 known:
 	JMP	·funcEnter(SB)
 
-// func framePCs(pcs *[6]uintptr) int
+// func framePCs(pcs *[framePCsMax]uintptr) int
 TEXT ·framePCs(SB), NOSPLIT|NOFRAME, $0-16
 	MOVQ	pcs+0(FP), DI
 	MOVQ	BP, SI // the caller's frame: saved BP, then its return address
@@ -150,7 +150,7 @@ TEXT ·framePCs(SB), NOSPLIT|NOFRAME, $0-16
 fploop:
 	TESTQ	SI, SI
 	JEQ	fpdone
-	CMPQ	AX, $6
+	CMPQ	AX, $12 // framePCsMax
 	JAE	fpdone
 	MOVQ	8(SI), DX
 	MOVQ	DX, (DI)(AX*8)

@@ -80,3 +80,8 @@ func FuncEnter(pc uintptr) {
 //
 //go:noinline
 func hookPC() uintptr { return hookPCCallers() }
+
+// helperCallerPC is userPC's answer for an access made in a helper that
+// was not inlined, through runtime.Callers on the ports without a
+// frame-pointer walk.
+func helperCallerPC(pc uintptr) uintptr { return callersAfter(pc) }

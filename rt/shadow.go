@@ -993,18 +993,37 @@ func hookPCCallers() uintptr {
 // an operand where it is evaluated calls Read or ReadRange, which take
 // their caller's pc), the helper's call site: the user's line, in the
 // function whose frame the shadow call stack leaves to the access's pc.
-// When the helper was inlined, that call site is the pseudo-pc that
-// runtime.Callers gives the inlining function's frame: a report
+// For a helper that was not inlined that is the return address above it
+// (helperCallerPC). For one inlined, it is the pseudo-pc that
+// runtime.Callers gives the inlining function's frame (a report
 // symbolizes each pc on its own, and the return address alone names only
-// the helper. Only slow paths ask, and pcClass caches the answer for pc,
-// so runtime.Callers runs only for helpers' accesses.
+// the helper); it is the same for every access at pc, and remembered.
+// Only slow paths ask, and pcClass caches the class of pc.
 func userPC(pc uintptr) uintptr {
 	if pc == 0 {
 		return 0
 	}
-	if c := pcClass(pc); c != pcHelper && c != pcInHelper {
-		return pc
+	switch pcClass(pc) {
+	case pcHelper:
+		return helperCallerPC(pc)
+	case pcInHelper:
+		if up, ok := inlinedCallers.Load(pc); ok {
+			return up.(uintptr)
+		}
+		up := callersAfter(pc)
+		inlinedCallers.Store(pc, up)
+		return up
 	}
+	return pc
+}
+
+// inlinedCallers maps a return address in a helper inlined into the
+// user's function to that function's pseudo-pc (userPC).
+var inlinedCallers sync.Map
+
+// callersAfter returns the frame runtime.Callers lists after pc (pc
+// itself if it is not on the stack).
+func callersAfter(pc uintptr) uintptr {
 	var pcs [32]uintptr
 	n := runtime.Callers(2, pcs[:])
 	for i := 0; i+1 < n; i++ {
