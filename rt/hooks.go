@@ -97,7 +97,7 @@ func ReadRange(addr, n uintptr) {
 			continue
 		}
 		if pc == 0 {
-			pc = callerPC(3)
+			pc = rangeCallerPC()
 		}
 		readSlow(g, max(a, addr), m, pc)
 	}
@@ -115,7 +115,7 @@ func WriteRange(addr, n uintptr) {
 			continue
 		}
 		if pc == 0 {
-			pc = callerPC(3)
+			pc = rangeCallerPC()
 		}
 		writeSlow(g, max(a, addr), rangeMask(a, addr, n), pc)
 	}
@@ -148,6 +148,23 @@ func Alloc(addr, n uintptr) { allocRange(cur(), addr, n) }
 // between), plus one.
 //
 //go:noinline
+// rangeCallerPC is the pc ReadRange's or WriteRange's access is recorded
+// at: their caller's return address, or, when the caller is one of the
+// instrumenter's helpers (__rt_append, __rt_sliceReadRange, ...), the
+// helper's caller's, which runtime.Callers gives in the same walk (for a
+// helper that was inlined, the pseudo-pc of the function it was inlined
+// into, which a report symbolizes as the user's line).
+func rangeCallerPC() uintptr {
+	var pcs [2]uintptr
+	n := runtime.Callers(3, pcs[:]) // runtime.Callers, rangeCallerPC, the hook
+	if n == 2 {
+		if c := pcClass(pcs[0]); c == pcHelper || c == pcInHelper {
+			return pcs[1]
+		}
+	}
+	return pcs[0]
+}
+
 func callerPC(skip int) uintptr {
 	var pc [1]uintptr
 	runtime.Callers(skip, pc[:])

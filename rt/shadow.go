@@ -656,7 +656,7 @@ func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	if gcForgets {
 		g.checkObject(g.page, addr)
 	}
-	info := accessInfo{goid: g.id, pc: userPC(pc), stk: g.stack()}
+	info := accessInfo{goid: g.id, pc: g.userPC(pc), stk: g.stack()}
 	if !atomic {
 		if firstAccess(cell, g.cr|uint64(mask)) {
 			putInfo(addr, false, g.ep, info)
@@ -859,7 +859,7 @@ func writeSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	if gcForgets {
 		g.checkObject(g.page, addr)
 	}
-	info := accessInfo{goid: g.id, pc: userPC(pc), stk: g.stack()}
+	info := accessInfo{goid: g.id, pc: g.userPC(pc), stk: g.stack()}
 	if !atomic && (firstAccess(cell, g.cw|uint64(mask)) || writeCompact(g, cell, mask)) {
 		putInfo(addr, true, g.ep, info)
 		return
@@ -998,23 +998,29 @@ func hookPCCallers() uintptr {
 // runtime.Callers gives the inlining function's frame (a report
 // symbolizes each pc on its own, and the return address alone names only
 // the helper); it is the same for every access at pc, and remembered.
-// Only slow paths ask, and pcClass caches the class of pc.
-func userPC(pc uintptr) uintptr {
+// Only slow paths ask; g remembers its last answer that depends on pc
+// alone, and pcClass caches the class of pc.
+func (g *gstate) userPC(pc uintptr) uintptr {
 	if pc == 0 {
 		return 0
 	}
+	if pc == g.upcIn {
+		return g.upcOut
+	}
+	up := pc
 	switch pcClass(pc) {
 	case pcHelper:
 		return helperCallerPC(pc)
 	case pcInHelper:
-		if up, ok := inlinedCallers.Load(pc); ok {
-			return up.(uintptr)
+		if v, ok := inlinedCallers.Load(pc); ok {
+			up = v.(uintptr)
+		} else {
+			up = callersAfter(pc)
+			inlinedCallers.Store(pc, up)
 		}
-		up := callersAfter(pc)
-		inlinedCallers.Store(pc, up)
-		return up
 	}
-	return pc
+	g.upcIn, g.upcOut = pc, up
+	return up
 }
 
 // inlinedCallers maps a return address in a helper inlined into the
