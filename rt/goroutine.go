@@ -20,15 +20,16 @@ type gstate struct {
 	// c&^(cellW|cellMask) == cr.
 	cw, cr uint64
 	pkey   uintptr        // page number of pcells; ^0 when none
-	// upcIn and upcOut are the last pc userPC translated and its answer,
-	// when the answer depends on pc alone (not a helper that was not
-	// inlined): a loop's slow paths come from one pc.
-	upcIn, upcOut uintptr
 	pcells *shadowCells   // cells of the last shadow page used, a one-entry cache
 	gp     unsafe.Pointer // runtime.g, for identity, liveness and stack bounds; nil on the slow goid path
 	id     int64          // runtime goroutine id; immutable
 	ep     epoch          // current epoch: mkEpoch(slot, vc[slot])
 	slot   uint32         // clock slot, owned until the goroutine is retired
+
+	// upcIn and upcOut are the last pc userPC translated and its answer,
+	// when the answer depends on pc alone (not a helper that was not
+	// inlined): a loop's slow paths come from one pc.
+	upcIn, upcOut uintptr
 
 	page   *shadowPage // directory entry of pcells
 	vc     vclock      // this goroutine's vector clock

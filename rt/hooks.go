@@ -147,13 +147,14 @@ func Alloc(addr, n uintptr) { allocRange(cur(), addr, n) }
 // frames between callerPC and it (the exported hook, and any slow path in
 // between), plus one.
 //
-//go:noinline
 // rangeCallerPC is the pc ReadRange's or WriteRange's access is recorded
 // at: their caller's return address, or, when the caller is one of the
 // instrumenter's helpers (__rt_append, __rt_sliceReadRange, ...), the
 // helper's caller's, which runtime.Callers gives in the same walk (for a
 // helper that was inlined, the pseudo-pc of the function it was inlined
 // into, which a report symbolizes as the user's line).
+//
+//go:noinline
 func rangeCallerPC() uintptr {
 	var pcs [2]uintptr
 	n := runtime.Callers(3, pcs[:]) // runtime.Callers, rangeCallerPC, the hook
