@@ -20,6 +20,7 @@ type textEdit struct {
 	// order breaks ties of prio before seq: wrappers that share an
 	// offset nest by their extent (wrap).
 	order int
+	wrap  bool // made by wrap
 	seq   int
 	text  string
 }
@@ -47,14 +48,39 @@ func (b *editBuffer) replace(start, end, prio int, text string) {
 	b.edits = append(b.edits, textEdit{start: start, end: end, prio: prio, seq: len(b.edits), text: text})
 }
 
+// nested orders a wrapper's text against another opening or closing
+// insertion at the same offset (an expression rewrite, a select's
+// capture), and reports whether it applies: the walk makes the rewrites
+// of an operand before those of the expressions around it, so of two
+// openings the one made later encloses the other and goes first, and of
+// two closings the one made earlier goes first; two wrappers nest by
+// their extent first.
+func nested(a, c textEdit) (before, ok bool) {
+	opening := func(e textEdit) bool { return e.prio == prioWrap || e.prio == prioOpen }
+	closing := func(e textEdit) bool { return e.prio == prioClose || e.prio == prioUnwrap }
+	switch {
+	case opening(a) && opening(c):
+		if a.wrap && c.wrap && a.order != c.order {
+			return a.order < c.order, true
+		}
+		return a.seq > c.seq, true
+	case closing(a) && closing(c):
+		if a.wrap && c.wrap && a.order != c.order {
+			return a.order < c.order, true
+		}
+		return a.seq < c.seq, true
+	}
+	return false, false
+}
+
 // wrap puts open before and close after the text of [start, end), around
 // the rewrites inside it (prioWrap, prioUnwrap), whatever the order the
 // wrappers are made in: of two that start together the longer opens first,
 // and of two that end together the one that started later closes first.
 func (b *editBuffer) wrap(start, end int, open, close string) {
 	b.edits = append(b.edits,
-		textEdit{start: start, end: start, prio: prioWrap, order: -end, seq: len(b.edits), text: open},
-		textEdit{start: end, end: end, prio: prioUnwrap, order: -start, seq: len(b.edits) + 1, text: close})
+		textEdit{start: start, end: start, prio: prioWrap, order: -end, wrap: true, seq: len(b.edits), text: open},
+		textEdit{start: end, end: end, prio: prioUnwrap, order: -start, wrap: true, seq: len(b.edits) + 1, text: close})
 }
 
 func (b *editBuffer) empty() bool { return len(b.edits) == 0 }
@@ -70,6 +96,11 @@ func (b *editBuffer) bytes() []byte {
 		}
 		if ra, rc := a.end > a.start, c.end > c.start; ra != rc {
 			return rc // insertions before a replacement starting there
+		}
+		if a.wrap || c.wrap {
+			if before, ok := nested(a, c); ok {
+				return before
+			}
 		}
 		if a.prio != c.prio {
 			return a.prio < c.prio

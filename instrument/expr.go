@@ -1073,7 +1073,8 @@ func (w *funcWalker) inScope(h hook, pos token.Pos) bool {
 	if len(h.universe) > 0 && !w.universal(h.universe, pos) {
 		return false
 	}
-	if !w.universal(w.predeclaredIn(h), pos) {
+	names, ok := w.predeclaredIn(h)
+	if !ok || !w.universal(names, pos) {
 		return false
 	}
 	scope := w.fs.p.in.Pkg.Scope().Innermost(pos)
@@ -1101,8 +1102,10 @@ func (w *funcWalker) inScope(h hook, pos token.Pos) bool {
 // uintptr, nil, ...) other than the user's identifiers it copies: the hook
 // can go only where they denote the predeclared objects (a function whose
 // result is named len, a block declaring min, keep a hook that uses them
-// out).
-func (w *funcWalker) predeclaredIn(h hook) []string {
+// out). It reports false if the text calls a name that one of the user's
+// identifiers in it also has (a variable named uintptr in the address of
+// a hook that converts with uintptr): no place has both.
+func (w *funcWalker) predeclaredIn(h hook) ([]string, bool) {
 	var names []string
 	text := h.text
 	for i := 0; i < len(text); {
@@ -1116,12 +1119,19 @@ func (w *funcWalker) predeclaredIn(h hook) []string {
 			j++
 		}
 		name := text[i:j]
-		if (i == 0 || text[i-1] != '.') && types.Universe.Lookup(name) != nil && !slices.Contains(names, name) && !w.userNamed(h, name) {
-			names = append(names, name)
+		if (i == 0 || text[i-1] != '.') && types.Universe.Lookup(name) != nil {
+			switch {
+			case !w.userNamed(h, name):
+				if !slices.Contains(names, name) {
+					names = append(names, name)
+				}
+			case j < len(text) && text[j] == '(':
+				return nil, false
+			}
 		}
 		i = j
 	}
-	return names
+	return names, true
 }
 
 // userNamed reports whether one of h's identifiers, or the variable of an

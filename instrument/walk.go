@@ -419,6 +419,11 @@ func (w *funcWalker) varGroup(ds *ast.DeclStmt, cache accessCache) bool {
 	w.fs.buf.replace(w.fs.off(gd.Lparen), w.fs.off(gd.Lparen)+1, prioOpen, "();")
 	w.fs.buf.replace(w.fs.off(gd.Rparen), w.fs.off(gd.Rparen)+1, prioOpen, "")
 	for i, spec := range gd.Specs {
+		if i > 0 {
+			// The spec before may have shadowed a variable a cached
+			// hook names, or called something that synchronises.
+			clear(cache)
+		}
 		w.placeBefore(spec.Pos(), sinks[i], cache)
 		w.fs.buf.insert(w.fs.off(spec.Pos()), prioStmt+1, "var ")
 	}

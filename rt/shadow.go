@@ -1099,12 +1099,12 @@ func pcClass(pc uintptr) uint8 {
 		switch {
 		case strings.Contains(name, ".__rt_"):
 			class = pcHelper
+		case strings.Contains(f.Name(), ".__rt_"):
+			class = pcInHelper
 		case strings.HasSuffix(file, "_test.go"):
 			// rt's own tests call the hooks as user code does.
 		case strings.HasPrefix(name, rtPrefix):
 			class = pcRT
-		case strings.Contains(f.Name(), ".__rt_"):
-			class = pcInHelper
 		}
 	}
 	if uint64(pc) <= pcBits {

@@ -439,6 +439,13 @@ func TestRacyTest(t *testing.T) {
 		!strings.Contains(r.stdout, "--- FAIL: TestRacy") || !strings.Contains(r.stdout, "--- PASS: TestQuiet") {
 		t.Errorf("racy test: %v\nwant exit 1, TestRacy failed with a race, TestQuiet passed", r)
 	}
+	// A test file's access made in an inlined helper is reported at the
+	// test's line, in the test's frame.
+	site := filepath.Join(dir, "racytest", "racy_test.go") + ":37 "
+	if !strings.Contains(r.stdout, "--- FAIL: TestRacyHelper") || !strings.Contains(r.stdout, site) ||
+		!strings.Contains(r.stdout, "racytest.TestRacyHelper()") || strings.Contains(r.stdout, "__rt_") {
+		t.Errorf("racy test: %v\nwant TestRacyHelper failed with a race at %s in its own frame, no helper named", r, site)
+	}
 }
 
 // TestQuickstart runs the README's Quickstart program, from this

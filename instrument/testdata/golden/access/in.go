@@ -210,6 +210,39 @@ func throughCalls(n any) int {
 	return x
 }
 
-type lst struct{ list []int }
+type lst struct {
+	list []int
+	ch   chan int
+	m    map[string]int
+}
 
 func mkl() *lst { return &lst{} }
+
+// A channel or map reached through a call: its rewrite encloses the
+// pointer's helper that starts where it does.
+func sendThrough() int {
+	mkl().ch <- 1
+	mkl().m["a"] = 1
+	return mkl().m["a"]
+}
+
+// A variable named uintptr in an address: the hook, which converts with
+// the predeclared uintptr, cannot go there.
+func uintptrVar(a []int) {
+	uintptr := 1
+	a[uintptr] = 2
+}
+
+var gq = &pair{}
+
+// A var group whose spec shadows a variable a hook before it named: the
+// shadowing spec's hook is not taken for the one before.
+func shadowInGroup() *pair {
+	x := gq.a
+	var (
+		gq = gp.b
+		y  = gq.a
+	)
+	_ = x
+	return y
+}
