@@ -589,7 +589,9 @@ func (w *funcWalker) ifStmt(s *ast.IfStmt, pre *sink) {
 		if len(w.usable(pre.hooks, e.Pos())) > 0 {
 			w.fs.buf.insert(w.fs.off(e.Pos()), prioBlock, "{ ")
 			w.placeBefore(e.Pos(), pre, accessCache{})
-			w.fs.buf.insert(w.fs.off(e.End()), prioClose, " }")
+			// The block closes before anything else placed there: a loop's
+			// tail hooks, when the if ends the body on the same line.
+			w.fs.buf.insert(w.fs.off(e.End()), prioBlock, " }")
 		}
 	case *ast.BlockStmt:
 		w.block(e)
