@@ -48,6 +48,26 @@ var scenarios = map[string]func(){
 		run(func() { Write(m) })
 		MutexLock(m) // MARK:hook-direct
 	},
+	"restore": func() { // a writer sees a first read the moment its cell shows it
+		FuncEnter(0)
+		x := heapWord()
+		tok := Go() // the writer is created before the read
+		afterFirstRead = func() {
+			afterFirstRead = nil
+			done := make(chan struct{})
+			go func() {
+				Started(tok)
+				FuncEnter(0)
+				racyWriter(x)
+				FuncExit()
+				Finished()
+				close(done)
+			}()
+			<-done
+		}
+		Read(x) // MARK:restore-read
+		FuncExit()
+	},
 	"none": func() {
 		x := heapWord()
 		Write(x)
@@ -79,6 +99,18 @@ func TestHookPC(t *testing.T) {
 		if !regexp.MustCompile(want).MatchString(res.stderr) {
 			t.Errorf("%s: the mutex's write is not reported at the MARK line:\n%s", name, res.stderr)
 		}
+	}
+}
+
+// TestRestoreFirstRead: a write that races with a read whose first access
+// has just made the cell show it finds the read's details (its stack was
+// "[failed to restore the stack]" when they went in after the cell).
+func TestRestoreFirstRead(t *testing.T) {
+	res := runScenario(t, "restore", "atexit_sleep_ms=0")
+	file := regexp.QuoteMeta(mustAbs(t, "report_test.go"))
+	want := fmt.Sprintf(`(?s)Previous read at 0x[0-9a-f]+ by main goroutine:\n  [^\n]+\n      %s:%d `, file, markLine(t, "restore-read"))
+	if res.code != 66 || !regexp.MustCompile(want).MatchString(res.stderr) {
+		t.Errorf("exit %d; want 66 and the previous read at the MARK line:\n%s", res.code, res.stderr)
 	}
 }
 

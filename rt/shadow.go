@@ -658,9 +658,18 @@ func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	}
 	info := accessInfo{goid: g.id, pc: g.userPC(pc), stk: g.stack()}
 	if !atomic {
-		if firstAccess(cell, g.cr|uint64(mask)) {
+		// The details go in first: a writer that sees the read the moment
+		// the cell shows it must find them (a report said "[failed to
+		// restore the stack]"). If the cell changed meanwhile, the locked
+		// path records the read again.
+		if cell.Load() == 0 {
 			putInfo(addr, false, g.ep, info)
-			return
+			if firstAccess(cell, g.cr|uint64(mask)) {
+				if afterFirstRead != nil {
+					afterFirstRead()
+				}
+				return
+			}
 		}
 		if readShared(g, cell, mask, info) {
 			return
@@ -703,6 +712,10 @@ func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 		reportRace(g, rc, info)
 	}
 }
+
+// afterFirstRead, set by a test, runs right after a read's first access
+// made the cell show it (TestRestoreFirstRead).
+var afterFirstRead func()
 
 // firstAccess records the first access to a word with no history (fresh
 // or forgotten memory: nothing to race with) without the word lock: c is
@@ -860,9 +873,13 @@ func writeSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 		g.checkObject(g.page, addr)
 	}
 	info := accessInfo{goid: g.id, pc: g.userPC(pc), stk: g.stack()}
-	if !atomic && (firstAccess(cell, g.cw|uint64(mask)) || writeCompact(g, cell, mask)) {
+	// The details go in before the cell shows the write, as for a read
+	// (the locked path records them again, after any other writer).
+	if !atomic {
 		putInfo(addr, true, g.ep, info)
-		return
+		if firstAccess(cell, g.cw|uint64(mask)) || writeCompact(g, cell, mask) {
+			return
+		}
 	}
 	if countSlow {
 		lockedPaths.Add(1)
