@@ -660,8 +660,9 @@ func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	if !atomic {
 		// The details go in first: a writer that sees the read the moment
 		// the cell shows it must find them (a report said "[failed to
-		// restore the stack]"). If the cell changed meanwhile, the locked
-		// path records the read again.
+		// restore the stack]"). Only for a word without history: the
+		// entry may hold an earlier read's details a report needs. If the
+		// cell changed meanwhile, the locked path records the read again.
 		if cell.Load() == 0 {
 			putInfo(addr, false, g.ep, info)
 			if firstAccess(cell, g.cr|uint64(mask)) {
@@ -873,11 +874,18 @@ func writeSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 		g.checkObject(g.page, addr)
 	}
 	info := accessInfo{goid: g.id, pc: g.userPC(pc), stk: g.stack()}
-	// The details go in before the cell shows the write, as for a read
-	// (the locked path records them again, after any other writer).
 	if !atomic {
-		putInfo(addr, true, g.ep, info)
-		if firstAccess(cell, g.cw|uint64(mask)) || writeCompact(g, cell, mask) {
+		// A first write's details go in before the cell shows it, as a
+		// first read's. Only then: the entry holds the last write's
+		// details, which the locked path may need for a report.
+		if cell.Load() == 0 {
+			putInfo(addr, true, g.ep, info)
+			if firstAccess(cell, g.cw|uint64(mask)) {
+				return
+			}
+		}
+		if writeCompact(g, cell, mask) {
+			putInfo(addr, true, g.ep, info)
 			return
 		}
 	}
