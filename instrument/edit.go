@@ -17,8 +17,8 @@ type editBuffer struct {
 type textEdit struct {
 	start, end int // replaced range [start, end); start == end inserts
 	prio       int
-	// order breaks ties of prio before seq: wrappers that share an
-	// offset nest by their extent (wrap).
+	// order is a wrapper's extent, by which wrappers that share an offset
+	// nest (wrap, nested).
 	order int
 	wrap  bool // made by wrap
 	seq   int
@@ -104,9 +104,6 @@ func (b *editBuffer) bytes() []byte {
 		}
 		if a.prio != c.prio {
 			return a.prio < c.prio
-		}
-		if a.order != c.order {
-			return a.order < c.order
 		}
 		return a.seq < c.seq
 	})

@@ -55,32 +55,14 @@ func Write(addr uintptr)
 //go:noescape
 func FuncEnter(pc uintptr)
 
-// hookPC returns the pc an access made by a hook is reported at: the first
-// frame above rt's own and above the instrumenter's helper that called rt,
-// found by walking the frame pointers (runtime.Callers cost more than the
+// framePCAbove is pcAbove of the return addresses above its caller,
+// found by walking the frame pointers (runtime.Callers costs more than the
 // rest of a mutex hook).
 //
 //go:noinline
-func hookPC() uintptr {
+func framePCAbove() (uintptr, bool) {
 	var pcs [framePCsMax]uintptr
-	if pc, ok := pcAbove(pcs[:framePCs(&pcs)]); ok {
-		return pc
-	}
-	return hookPCCallers()
-}
-
-// helperCallerPC is userPC's answer for an access made in a helper that
-// was not inlined: the frame above rt's and the helper's, found by walking
-// the frame pointers from userPC (runtime.Callers would cost more than the
-// rest of the slow path; __rt_append makes one per element it appends).
-//
-//go:noinline
-func helperCallerPC(pc uintptr) uintptr {
-	var pcs [framePCsMax]uintptr
-	if up, ok := pcAbove(pcs[:framePCs(&pcs)]); ok {
-		return up
-	}
-	return callersAfter(pc)
+	return pcAbove(pcs[:framePCs(&pcs)])
 }
 
 // framePCsMax is the number of frames framePCs walks (the assembly has it

@@ -75,13 +75,6 @@ func FuncEnter(pc uintptr) {
 	funcEnter(pc)
 }
 
-// hookPC returns the pc an access made by a hook is reported at (see
-// hookPCCallers).
-//
-//go:noinline
-func hookPC() uintptr { return hookPCCallers() }
-
-// helperCallerPC is userPC's answer for an access made in a helper that
-// was not inlined, through runtime.Callers on the ports without a
-// frame-pointer walk.
-func helperCallerPC(pc uintptr) uintptr { return callersAfter(pc) }
+// framePCAbove has no frame-pointer walk on these ports: hookPC and
+// userPC use runtime.Callers.
+func framePCAbove() (uintptr, bool) { return 0, false }

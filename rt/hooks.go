@@ -97,7 +97,7 @@ func ReadRange(addr, n uintptr) {
 			continue
 		}
 		if pc == 0 {
-			pc = rangeCallerPC()
+			pc = rangePC()
 		}
 		readSlow(g, max(a, addr), m, pc)
 	}
@@ -115,7 +115,7 @@ func WriteRange(addr, n uintptr) {
 			continue
 		}
 		if pc == 0 {
-			pc = rangeCallerPC()
+			pc = rangePC()
 		}
 		writeSlow(g, max(a, addr), rangeMask(a, addr, n), pc)
 	}
@@ -143,29 +143,23 @@ func rangeMask(a, addr, n uintptr) uint8 {
 // ignored, as by the access hooks.
 func Alloc(addr, n uintptr) { allocRange(cur(), addr, n) }
 
+// rangePC is the pc ReadRange's or WriteRange's access is recorded at:
+// its caller's, or the caller's caller when that is one of the
+// instrumenter's helpers (__rt_append, __rt_sliceReadRange, ...), as
+// hookPC finds a sync hook's.
+//
+//go:noinline
+func rangePC() uintptr {
+	if pc, ok := framePCAbove(); ok {
+		return pc
+	}
+	// runtime.Callers, callerAboveHelper, rangePC, the hook
+	return callerAboveHelper(4)
+}
+
 // callerPC returns the pc of the instrumented access: skip is the number of
 // frames between callerPC and it (the exported hook, and any slow path in
 // between), plus one.
-//
-// rangeCallerPC is the pc ReadRange's or WriteRange's access is recorded
-// at: their caller's return address, or, when the caller is one of the
-// instrumenter's helpers (__rt_append, __rt_sliceReadRange, ...), the
-// helper's caller's, which runtime.Callers gives in the same walk (for a
-// helper that was inlined, the pseudo-pc of the function it was inlined
-// into, which a report symbolizes as the user's line).
-//
-//go:noinline
-func rangeCallerPC() uintptr {
-	var pcs [2]uintptr
-	n := runtime.Callers(3, pcs[:]) // runtime.Callers, rangeCallerPC, the hook
-	if n == 2 {
-		if c := pcClass(pcs[0]); c == pcHelper || c == pcInHelper {
-			return pcs[1]
-		}
-	}
-	return pcs[0]
-}
-
 func callerPC(skip int) uintptr {
 	var pc [1]uintptr
 	runtime.Callers(skip, pc[:])

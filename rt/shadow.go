@@ -998,15 +998,31 @@ func readAtomicNow(g *gstate, i uint32) bool {
 	return false
 }
 
-// hookPCCallers is hookPC through runtime.Callers, for the ports without a
-// frame-pointer walk and for call chains that walk does not recognise: the
-// exported hook's caller, or, when that is one of the instrumenter's
-// generated helpers (named __rt_...), the helper's caller.
-func hookPCCallers() uintptr {
+// hookPC returns the pc an access made by a hook is reported at: the first
+// frame above rt's own and above the instrumenter's helper that called rt,
+// through the frame pointers where rt can walk them (framePCAbove), else
+// through runtime.Callers.
+//
+//go:noinline
+func hookPC() uintptr {
+	if pc, ok := framePCAbove(); ok {
+		return pc
+	}
+	// runtime.Callers, callerAboveHelper, hookPC, hookAccess, the hook
+	return callerAboveHelper(5)
+}
+
+// callerAboveHelper returns the return address skip frames up (counted as
+// runtime.Callers counts them, from runtime.Callers itself), or, when that
+// is in one of the instrumenter's generated helpers (named __rt_...,
+// inlined or not), the helper's caller's, which runtime.Callers gives in
+// the same walk (for an inlined helper, the pseudo-pc of the function it
+// was inlined into, which a report symbolizes as the user's line).
+func callerAboveHelper(skip int) uintptr {
 	var pcs [2]uintptr
-	n := runtime.Callers(5, pcs[:]) // runtime.Callers, hookPCCallers, hookPC, hookAccess, the hook
+	n := runtime.Callers(skip, pcs[:])
 	if n == 2 {
-		if f := runtime.FuncForPC(pcs[0] - 1); f != nil && strings.Contains(f.Name(), ".__rt_") {
+		if c := pcClass(pcs[0]); c == pcHelper || c == pcInHelper {
 			return pcs[1]
 		}
 	}
@@ -1018,8 +1034,8 @@ func hookPCCallers() uintptr {
 // an operand where it is evaluated calls Read or ReadRange, which take
 // their caller's pc), the helper's call site: the user's line, in the
 // function whose frame the shadow call stack leaves to the access's pc.
-// For a helper that was not inlined that is the return address above it
-// (helperCallerPC). For one inlined, it is the pseudo-pc that
+// For a helper that was not inlined that is the return address above it.
+// For one inlined, it is the pseudo-pc that
 // runtime.Callers gives the inlining function's frame (a report
 // symbolizes each pc on its own, and the return address alone names only
 // the helper); it is the same for every access at pc, and remembered.
@@ -1035,7 +1051,11 @@ func (g *gstate) userPC(pc uintptr) uintptr {
 	up := pc
 	switch pcClass(pc) {
 	case pcHelper:
-		return helperCallerPC(pc)
+		// Not inlined: the return address above it.
+		if up, ok := framePCAbove(); ok {
+			return up
+		}
+		return callersAfter(pc)
 	case pcInHelper:
 		if v, ok := inlinedCallers.Load(pc); ok {
 			up = v.(uintptr)
