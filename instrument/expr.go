@@ -457,8 +457,7 @@ func (w *funcWalker) mapHook(m ast.Expr, s *sink, write bool) {
 		w.useHelper("__rt_ptr", ptrHelper)
 		w.fs.usesRT = true
 		w.useHelper(name, "func "+name+"[M any](m M) M {\n\t__rt."+kind+"(__rt_ptr(m))\n\treturn m\n}\n")
-		w.fs.buf.insert(w.fs.off(m.Pos()), prioOpen, name+"(")
-		w.fs.buf.insert(w.fs.off(m.End()), prioClose, ")")
+		w.fs.buf.wrap(w.fs.off(m.Pos()), w.fs.off(m.End()), name+"(", ")")
 		return
 	}
 	text, universe := w.guardHook("__rt."+kind+"("+a.text+")", m)
