@@ -281,6 +281,19 @@
 // by a call of it is still initialised statically, and an empty init
 // function is still dropped (test/noinit.go).
 //
+// # Synchronisation only
+//
+// Options.SyncOnly rewrites what orders other code and nothing else: sync
+// and sync/atomic calls, channel operations, go statements, timer resets,
+// testing's t.Run and t.Parallel, and os.Exit, as above. No access,
+// allocation, reflect or I/O hook, no FuncEnter/FuncExit, no
+// TestBegin/TestEnd. cmd/raceinst uses it for the dependencies it does not
+// instrument: an errgroup's WaitGroup or a library's lock orders the
+// instrumented callers' accesses, and without its edges they would be
+// reported as races. The I/O edges are left out: a library's writes to an
+// io.Writer are frequent, cost a release on rt's one I/O object each, and
+// order its callers only through a file or socket another goroutine reads.
+//
 // # Not instrumented
 //
 // Functions norace's SkipFunc or SkipLit name, with everything inside them

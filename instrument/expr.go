@@ -279,6 +279,9 @@ func (w *funcWalker) receiver(e *ast.SelectorExpr, sel *types.Selection, s *sink
 
 // derefCopy hooks the read of all of *p.
 func (w *funcWalker) derefCopy(p ast.Expr, s *sink) {
+	if w.syncOnly() {
+		return
+	}
 	pt, ok := w.info.TypeOf(p).Underlying().(*types.Pointer)
 	if !ok || w.zeroSize(pt.Elem()) {
 		return
@@ -305,6 +308,9 @@ func (w *funcWalker) derefCopy(p ast.Expr, s *sink) {
 // or type-parameter value is a range (a copy); any other value is checked
 // by its first byte.
 func (w *funcWalker) access(e ast.Expr, s *sink, write bool) {
+	if w.syncOnly() {
+		return
+	}
 	t := w.info.TypeOf(e)
 	if t == nil || w.zeroSize(t) {
 		return
@@ -442,6 +448,9 @@ const ptrHelper = `func __rt_ptr[P any](p P) uintptr {
 // (len(f()), f()[k] = v) is wrapped in a helper that makes the access
 // where the operand is evaluated.
 func (w *funcWalker) mapHook(m ast.Expr, s *sink, write bool) {
+	if w.syncOnly() {
+		return
+	}
 	if _, lit := ast.Unparen(m).(*ast.CompositeLit); lit {
 		return // a new map nobody else sees
 	}
@@ -467,6 +476,9 @@ func (w *funcWalker) mapHook(m ast.Expr, s *sink, write bool) {
 // sliceRangeHook adds a range hook over the elements of slice x; n is the
 // element count expression with x as its argument ("len", or "min" text).
 func (w *funcWalker) sliceRangeHook(x ast.Expr, s *sink, write bool, n string) {
+	if w.syncOnly() {
+		return
+	}
 	// Where len is not the predeclared one (a result named len), the
 	// hook could not be placed: the helper names none.
 	if n == "len" && w.sliceWrap(x, write, !w.universal(rangeNames, x.Pos())) {
@@ -504,6 +516,9 @@ func (w *funcWalker) sliceWrap(x ast.Expr, write, always bool) bool {
 // The hook's count may evaluate others too (copy's other operand): its
 // guard covers them.
 func (w *funcWalker) sliceRange(x ast.Expr, s *sink, write bool, count func(string) string, extra []*ast.Ident, others ...ast.Expr) {
+	if w.syncOnly() {
+		return
+	}
 	if _, ok := w.info.TypeOf(x).Underlying().(*types.Slice); !ok {
 		return
 	}
@@ -564,7 +579,7 @@ func (w *funcWalker) call(e *ast.CallExpr, s *sink) {
 			return
 		}
 		// f(g()) with a multi-value g has no place for the receiver.
-		if op, ok := lookupReflectOp(obj); ok && len(e.Args) == op.fn.Signature().Params().Len() {
+		if op, ok := lookupReflectOp(obj); ok && !w.syncOnly() && len(e.Args) == op.fn.Signature().Params().Len() {
 			if op.fn.Signature().Recv() == nil {
 				w.reflectCopy(e, op, s)
 			} else {
@@ -573,7 +588,9 @@ func (w *funcWalker) call(e *ast.CallExpr, s *sink) {
 			}
 			return
 		}
-		w.ioCall(e, obj)
+		if !w.syncOnly() {
+			w.ioCall(e, obj)
+		}
 		w.timerReset(fun, obj, s)
 	}
 	if sel, ok := fun.(*ast.SelectorExpr); ok {
@@ -618,6 +635,9 @@ func (w *funcWalker) timerReset(fun ast.Expr, fn *types.Func, s *sink) {
 // embedded fields makes to get its receiver: the embedded pointer it
 // follows, and the value a value receiver copies.
 func (w *funcWalker) promotedRecv(sel *ast.SelectorExpr, s *sink) {
+	if w.syncOnly() {
+		return
+	}
 	sl := w.info.Selections[sel]
 	if sl == nil || sl.Kind() != types.MethodVal || len(sl.Index()) < 2 {
 		return
@@ -740,6 +760,9 @@ func (w *funcWalker) builtin(e *ast.CallExpr, b *types.Builtin, s *sink) {
 			w.sliceRangeHook(e.Args[0], s, true, "len")
 		}
 	case "copy":
+		if w.syncOnly() {
+			return
+		}
 		dst, src := e.Args[0], e.Args[1]
 		if !w.pure(dst) || !w.pure(src) || !w.universal(rangeNames, e.Pos()) {
 			w.copyHelper(e)
@@ -813,7 +836,7 @@ const (
 // when the result fits in its capacity, a write of the elements past its
 // length; otherwise a read of its elements (growslice copies them).
 func (w *funcWalker) appendHook(e *ast.CallExpr, s *sink) {
-	if len(e.Args) < 2 {
+	if len(e.Args) < 2 || w.syncOnly() {
 		return
 	}
 	x := e.Args[0]

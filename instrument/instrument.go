@@ -41,6 +41,14 @@ type Options struct {
 	// Tests makes each TestXxx(t *testing.T) of a _test.go file call
 	// rt.TestBegin/rt.TestEnd, so a race during the test fails it.
 	Tests bool
+	// SyncOnly rewrites the package's synchronisation alone: calls of sync
+	// and sync/atomic, channel operations, go statements, timer resets,
+	// testing's t.Run and t.Parallel, and os.Exit. No access, allocation,
+	// reflect or I/O hooks, and no FuncEnter/FuncExit or TestBegin/TestEnd
+	// (FuncHooks and Tests are ignored). For a package whose accesses are
+	// not checked but whose synchronisation orders its callers' accesses:
+	// a dependency's worker group, lock or channel hand-off.
+	SyncOnly bool
 }
 
 // File is one rewritten file.

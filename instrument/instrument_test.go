@@ -137,6 +137,9 @@ func TestGolden(t *testing.T) {
 		if strings.HasPrefix(name, "funchooks") {
 			opts.FuncHooks = true
 		}
+		if strings.HasPrefix(name, "synconly") {
+			opts.SyncOnly, opts.FuncHooks = true, true
+		}
 		res, err := instrument.Package(l.in, opts)
 		if err != nil {
 			t.Errorf("%s: %v", name, err)

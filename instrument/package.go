@@ -73,11 +73,17 @@ func Package(in *Input, opts Options) (res *Result, err error) {
 		res.Warnings = append(res.Warnings, in.Pkg.Path()+": package not instrumented: no SSA (type errors?)")
 		return res, nil
 	}
+	heap := map[token.Pos]bool{} // SyncOnly: no local is shared
+	if opts.SyncOnly {
+		opts.FuncHooks, opts.Tests = false, false
+	} else {
+		heap = heapVars(sp)
+	}
 	p := &pkgState{
 		in:      in,
 		opts:    opts,
 		nr:      nr,
-		heap:    heapVars(sp),
+		heap:    heap,
 		sizes:   in.Sizes,
 		helpers: helperSet{},
 	}

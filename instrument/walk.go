@@ -55,6 +55,11 @@ type funcWalker struct {
 	ctor ast.Expr
 }
 
+// syncOnly reports that only synchronisation is rewritten
+// (Options.SyncOnly): access, allocation, reflect and I/O hooks are not
+// made.
+func (w *funcWalker) syncOnly() bool { return w.fs.p.opts.SyncOnly }
+
 func (fs *fileState) newWalker() *funcWalker {
 	return &funcWalker{
 		fs:        fs,
@@ -92,7 +97,7 @@ func (fs *fileState) funcDecl(fd *ast.FuncDecl) {
 			prologue = append(prologue, "__rt.TestBegin("+t+"); defer __rt.TestEnd("+t+"); defer __rt.ReleaseMerge(uintptr(__unsafe.Pointer("+t+")) + 1)")
 		}
 	}
-	if isHTTPHandler(obj.Signature()) {
+	if isHTTPHandler(obj.Signature()) && !p.opts.SyncOnly {
 		prologue = append(prologue, httpHandlerPrologue)
 	}
 	if p.in.Pkg.Name() == "main" && fd.Recv == nil && fd.Name.Name == "main" {
@@ -229,7 +234,7 @@ func (w *funcWalker) funcLit(lit *ast.FuncLit, extra string) {
 	if extra != "" {
 		lead = append(lead, extra)
 	}
-	if sig, ok := w.info.TypeOf(lit).(*types.Signature); ok && isHTTPHandler(sig) {
+	if sig, ok := w.info.TypeOf(lit).(*types.Signature); ok && isHTTPHandler(sig) && !w.syncOnly() {
 		rest = append(rest, httpHandlerPrologue)
 	}
 	rest = append(rest, lw.fieldAllocs(lit.Type.Params, lit.Type.Results)...)
@@ -327,7 +332,7 @@ func (w *funcWalker) stmt(s ast.Stmt, pre *sink, label string) {
 			// captured may be written by another goroutine meanwhile.
 			for _, f := range w.results.List {
 				for _, name := range f.Names {
-					if v, ok := w.info.Defs[name].(*types.Var); ok && w.sharedVar(v) && !w.zeroSize(v.Type()) {
+					if v, ok := w.info.Defs[name].(*types.Var); ok && w.sharedVar(v) && !w.zeroSize(v.Type()) && !w.syncOnly() {
 						w.fs.usesRT, w.fs.usesUnsafe = true, true
 						pre.add(hook{text: "__rt.Read(uintptr(__unsafe.Pointer(&" + name.Name + ")))", key: "read:" + name.Name, pos: s.Pos()})
 					}
