@@ -58,6 +58,10 @@ func compile(cfg *config, tool string, args []string) int {
 		return 2
 	}
 	why := skipReason(cfg, args, pkg)
+	syncOnly := false
+	if why == "unselected" && syncDep(cfg, pkg) {
+		why, syncOnly = "", true
+	}
 	if why == "" && cfg.PerPackage && salt != cfg.Salt {
 		// Selected, but its cache key lacks this build's mark (salt.go):
 		// an instrumented object must not be stored under it.
@@ -71,7 +75,7 @@ func compile(cfg *config, tool string, args []string) int {
 	for first > 0 && strings.HasSuffix(args[first-1], ".go") && !strings.HasPrefix(args[first-1], "-") {
 		first--
 	}
-	newArgs, err := instrumentArgs(cfg, args, first, pkg)
+	newArgs, err := instrumentArgs(cfg, args, first, pkg, syncOnly)
 	var tcErr *typeError
 	switch {
 	case errors.As(err, &tcErr):
@@ -92,6 +96,10 @@ func compile(cfg *config, tool string, args []string) int {
 		logAction("compile %s unchanged", pkg)
 		return runCompiler(tool, args)
 	}
+	what := "instrumented"
+	if syncOnly {
+		what = "synconly"
+	}
 	out, code := runToolCaptured(tool, compilerArgs(newArgs))
 	if code != 0 {
 		// A bug of raceinst's, not the user's: build the package as it is.
@@ -101,7 +109,7 @@ func compile(cfg *config, tool string, args []string) int {
 		return runCompiler(tool, args)
 	}
 	os.Stdout.Write(out)
-	logAction("compile %s instrumented", pkg)
+	logAction("compile %s %s", pkg, what)
 	return 0
 }
 
@@ -212,6 +220,22 @@ func skipReason(cfg *config, args []string, pkg string) string {
 	return "unselected"
 }
 
+// syncDep reports whether the compile of pkg, a package no pattern
+// selects (skipReason "unselected"), rewrites its synchronisation alone: it
+// is in a module the main modules require (config.SyncModules). Without
+// it, a dependency's locks, channels and goroutines would order nothing,
+// and the accesses of instrumented code they order would be reported as
+// races (errgroup.Group.Wait).
+func syncDep(cfg *config, pkg string) bool {
+	base, _ := basePackage(pkg)
+	for _, p := range cfg.SyncModules {
+		if matchPattern(p, base) {
+			return true
+		}
+	}
+	return false
+}
+
 // typeError is a package that go/types rejects.
 type typeError struct{ err error }
 
@@ -220,7 +244,7 @@ func (e *typeError) Error() string { return "type-checking: " + e.err.Error() }
 // instrumentArgs instruments the package whose Go files are args[first:],
 // and returns the compiler arguments naming the rewritten files, or nil if
 // nothing changed.
-func instrumentArgs(cfg *config, args []string, first int, pkg string) ([]string, error) {
+func instrumentArgs(cfg *config, args []string, first int, pkg string, syncOnly bool) ([]string, error) {
 	base, _ := basePackage(pkg)
 	icPath := flagValue(args, "importcfg")
 	if icPath == "" {
@@ -281,11 +305,15 @@ func instrumentArgs(cfg *config, args []string, first int, pkg string) ([]string
 	if hasHook(cfg, "instrument:"+base) {
 		return nil, errors.New("injected fault (" + testHookEnv + ")")
 	}
-	res, err := instrument.Package(in, instrument.Options{FuncHooks: cfg.FuncHooks, Tests: cfg.Tests})
+	res, err := instrument.Package(in, instrument.Options{FuncHooks: cfg.FuncHooks, Tests: cfg.Tests, SyncOnly: syncOnly})
 	if err != nil {
 		return nil, err
 	}
-	reportUnhooked(base, res.Warnings, os.Getenv(warnEnv) == "all")
+	// A dependency's unhooked operations are listed only on request: the
+	// user did not ask for its accesses to be checked.
+	if all := os.Getenv(warnEnv) == "all"; all || !syncOnly {
+		reportUnhooked(base, res.Warnings, all)
+	}
 	if len(res.Files) != len(names) {
 		return nil, fmt.Errorf("instrumenter returned %d files for %d", len(res.Files), len(names))
 	}

@@ -43,6 +43,11 @@ type config struct {
 	// does not see (assembly, for norace's NOSPLIT checks) and the sizes.
 	GOOS, GOARCH string
 	Tags         []string
+	// SyncModules select, among the packages Patterns leave out, those
+	// whose synchronisation alone is rewritten (instrument.Options.SyncOnly):
+	// "path/..." for each module the main modules require. Standard,
+	// never-instrumented and rt packages are not among them.
+	SyncModules []string `json:",omitempty"`
 	// FuncHooks and Tests are instrument.Options.
 	FuncHooks, Tests bool
 	// PerPackage says the instrumented packages are marked with Salt through
@@ -127,7 +132,8 @@ func saltFor(c *config, rtBuildID, goVersion string) (string, error) {
 		FuncHooks, Tests bool
 		TestHook         string
 		Skip             []string `json:",omitempty"` // so most programs share one salt
-	}{c.Patterns, c.FuncHooks, c.Tests, c.TestHook, c.Skip})
+		SyncModules      []string `json:",omitempty"`
+	}{c.Patterns, c.FuncHooks, c.Tests, c.TestHook, c.Skip, c.SyncModules})
 	fmt.Fprintf(h, "\x00%s\x00%s\x00%s", opts, rtBuildID, goVersion)
 	return hex.EncodeToString(h.Sum(nil)[:16]), nil
 }

@@ -43,6 +43,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -127,15 +128,16 @@ func drive(args []string) int {
 		return 1
 	}
 	cfg := &config{
-		Patterns:  selectPatterns(inv, mods),
-		RT:        rt.Export,
-		RTClosure: rt.Closure,
-		GOOS:      env.GOOS,
-		GOARCH:    env.GOARCH,
-		Tags:      buildTags(parseGOFLAGS(env.GOFLAGS), inv.flags),
-		FuncHooks: true,
-		Tests:     true,
-		TestHook:  os.Getenv(testHookEnv),
+		Patterns:    selectPatterns(inv, mods),
+		SyncModules: syncModules(mods),
+		RT:          rt.Export,
+		RTClosure:   rt.Closure,
+		GOOS:        env.GOOS,
+		GOARCH:      env.GOARCH,
+		Tags:        buildTags(parseGOFLAGS(env.GOFLAGS), inv.flags),
+		FuncHooks:   true,
+		Tests:       true,
+		TestHook:    os.Getenv(testHookEnv),
 	}
 	if cfg.Skip, err = prepass.skips(cfg); err != nil {
 		fmt.Fprintf(os.Stderr, "raceinst: warning: following fork-child code across packages: %v\n", err)
@@ -162,7 +164,7 @@ func drive(args []string) int {
 	}
 	goArgs := []string{verb, "-toolexec=" + quoteToolexec(self) + " " + toolexecArg, "-pgo=off"}
 	if cfg.PerPackage {
-		goArgs = append(goArgs, saltArgs(cfg.Patterns, cfg.Salt)...)
+		goArgs = append(goArgs, saltArgs(append(slices.Clip(cfg.Patterns), cfg.SyncModules...), cfg.Salt)...)
 	}
 	goArgs = append(goArgs, inv.goArgs...)
 	return runGo(goArgs, []string{configEnv + "=" + cfgPath})
@@ -243,6 +245,9 @@ type modules struct {
 	// directory when it is a main module.
 	hasRT bool
 	rtDir string
+	// requires are the module paths the main modules' go.mod files
+	// require, main modules excluded, sorted.
+	requires []string
 }
 
 func mainModules(env *goEnv) (*modules, error) {
@@ -292,8 +297,12 @@ func mainModules(env *goEnv) (*modules, error) {
 			if r.Mod.Path == rtsrc.ModulePath {
 				m.hasRT = true
 			}
+			m.requires = append(m.requires, r.Mod.Path)
 		}
 	}
+	m.requires = slices.DeleteFunc(m.requires, func(p string) bool { return slices.Contains(m.paths, p) })
+	slices.Sort(m.requires)
+	m.requires = slices.Compact(m.requires)
 	return m, nil
 }
 
@@ -327,6 +336,22 @@ func selectPatterns(inv *invocation, mods *modules) []string {
 			continue
 		}
 		add(resolvePattern(p, mods))
+	}
+	return pats
+}
+
+// syncModules returns config.SyncModules: a pattern for each module the
+// main modules require. With module graph pruning (go 1.17 and later),
+// go.mod lists every module that provides a package the main modules'
+// packages import, directly or not; an older go.mod may leave some out,
+// and their packages are then built as go build builds them.
+func syncModules(mods *modules) []string {
+	var pats []string
+	for _, p := range mods.requires {
+		if p == rtsrc.ModulePath {
+			continue // rt is never rewritten; its module's other packages need not be
+		}
+		pats = append(pats, p+"/...")
 	}
 	return pats
 }

@@ -213,7 +213,9 @@ func (p *skipPrepass) skips(cfg *config) ([]string, error) {
 	if p == nil {
 		return nil, nil
 	}
-	if skips, ok := p.memo.lookup(cfg.Patterns); ok {
+	// The answer depends on which packages are rewritten at all.
+	sel := append(append(append([]string(nil), cfg.Patterns...), "\x01sync"), cfg.SyncModules...)
+	if skips, ok := p.memo.lookup(sel); ok {
 		return skips, nil
 	}
 	p.list()
@@ -223,7 +225,7 @@ func (p *skipPrepass) skips(cfg *config) ([]string, error) {
 	}
 	skips, err := p.compute(cfg)
 	if err == nil {
-		p.memo.store(p, cfg.Patterns, skips)
+		p.memo.store(p, sel, skips)
 	}
 	return skips, err
 }
@@ -264,7 +266,8 @@ func newPkgGraph(pkgs []*listedPkg, cfg *config) *pkgGraph {
 		g.byID[p.ImportPath] = p
 		g.order = append(g.order, p.ImportPath)
 		// The compile's own rule (-std packages are never instrumented).
-		g.instr[p.ImportPath] = !p.Standard && skipReason(cfg, nil, p.ImportPath) == ""
+		why := skipReason(cfg, nil, p.ImportPath)
+		g.instr[p.ImportPath] = !p.Standard && (why == "" || why == "unselected" && syncDep(cfg, p.ImportPath))
 	}
 	// go list -deps prints dependencies first.
 	for _, id := range g.order {

@@ -212,7 +212,7 @@ func prepassIn(t testing.TB, dir, verb string, args ...string) (*skipPrepass, *c
 	if err != nil {
 		t.Fatal(err)
 	}
-	return startSkipPrepass(inv, nil, dir, nil), &config{Patterns: []string{"example.com/mod/..."}}
+	return startSkipPrepass(inv, nil, dir, nil), &config{Patterns: []string{"example.com/mod/..."}, SyncModules: []string{"example.com/dep/..."}}
 }
 
 // TestPrepass runs the pre-pass on the fixture module (go list and
@@ -243,9 +243,9 @@ func TestPrepass(t *testing.T) {
 		{"build", []string{"."}, nil},
 		{"build", []string{"./forkstress"}, nil},
 		{"build", []string{"./forkreach"}, []string{
-			"example.com/mod/forkreach/lib.F", "example.com/mod/forkreach/lib.helper", "example.com/mod/forkreach/lib2.G"}},
+			"example.com/dep/flag.Load", "example.com/mod/forkreach/lib.F", "example.com/mod/forkreach/lib.helper", "example.com/mod/forkreach/lib2.G"}},
 		{"test", []string{"./forkreach/lib"}, []string{
-			"example.com/mod/forkreach/lib.ForTests", "example.com/mod/forkreach/lib2.Other"}},
+			"example.com/dep/flag.Set", "example.com/mod/forkreach/lib.ForTests", "example.com/mod/forkreach/lib2.Other"}},
 	} {
 		p, cfg := prepassIn(t, dir, tc.verb, tc.args...)
 		got, err := p.skips(cfg)
@@ -329,7 +329,8 @@ func rewrittenFuncs(t *testing.T, dir, pkg string, nonce []string, replace map[s
 			if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil && !strings.HasPrefix(fd.Name.Name, "__rt") {
 				// (Helpers the instrumenter generated are not the user's.)
 				body := src[fset.Position(fd.Body.Pos()).Offset:fset.Position(fd.Body.End()).Offset]
-				out[af.Name.Name+"."+fd.Name.Name] = strings.Contains(string(body), "__rt.")
+				// rt's calls, or a sync-only package's helpers.
+				out[af.Name.Name+"."+fd.Name.Name] = strings.Contains(string(body), "__rt")
 			}
 		}
 	}
@@ -342,12 +343,14 @@ func rewrittenFuncs(t *testing.T, dir, pkg string, nonce []string, replace map[s
 // lib2 are. Without the directive all of them are.
 func TestCrossPackageSkip(t *testing.T) {
 	dir := fixture(t)
-	files := []string{"forkreach/main.go", "forkreach/lib/lib.go", "forkreach/lib2/lib2.go"}
+	files := []string{"forkreach/main.go", "forkreach/lib/lib.go", "forkreach/lib2/lib2.go", "dep/flag/flag.go"}
 	got := rewrittenFuncs(t, dir, "./forkreach", files, nil)
 	want := map[string]bool{
 		"main.childBody": false, "main.main": true,
 		"lib.F": false, "lib.helper": false, "lib.Other": true, "lib.Never": true,
 		"lib2.G": false, "lib2.Other": true,
+		// A dependency: its synchronisation alone is rewritten.
+		"flag.Load": false, "flag.Set": true,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("instrumented functions with //forkcheck:child (-want +got):\n%s", diff)

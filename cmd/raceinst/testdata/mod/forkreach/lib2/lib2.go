@@ -2,8 +2,17 @@
 // lib.F (G), and from parent code (Other).
 package lib2
 
+import "example.com/dep/flag"
+
 var m int
 
-func G() { m++ }
+func G() {
+	if flag.Load() {
+		m++
+	}
+}
 
-func Other() { m-- }
+func Other() {
+	m--
+	flag.Set()
+}
