@@ -384,6 +384,27 @@ func TestCgo(t *testing.T) {
 	}
 }
 
+// TestStaticBinary: raceinst links no cgo even where cgo is enabled. The
+// go command starts it for every tool's -V=full and every compile, and a
+// dynamically linked start costs 3-4 ms more; archive/tar (os/user) and
+// net are the usual ways cgo comes in.
+func TestStaticBinary(t *testing.T) {
+	if _, err := exec.LookPath("gcc"); err != nil {
+		skipOrFail(t, "no gcc; .ci/run installs it (apt-get install -y gcc)")
+	}
+	cmd := exec.Command("go", "list", "-deps", ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if p == "runtime/cgo" || p == "os/user" || p == "net" {
+			t.Errorf("raceinst depends on %s, which links cgo", p)
+		}
+	}
+}
+
 // TestFallback checks that packages raceinst fails on are built
 // uninstrumented, with a one-line warning.
 func TestFallback(t *testing.T) {

@@ -6,32 +6,41 @@
 // with go run from a checkout, built with -trimpath, with the module cache
 // cleaned. Embedding is the one way that works in all of these; finding the
 // module through debug.ReadBuildInfo and GOMODCACHE fails for the last three.
-// The copy is one generated archive, rt.tar.gz (so the tree does not hold a
+// The copy is one generated archive, rt.src.gz (so the tree does not hold a
 // second, reviewable-looking copy of rt's source), and rtsrc_test.go fails
 // when it differs from ../../../../rt (go generate rewrites it).
+//
+// The archive is gzip'd name, length and content records rather than a
+// tar file: archive/tar imports os/user, which links cgo into raceinst,
+// and a dynamically linked raceinst takes 3-4 ms longer to start. The go
+// command starts raceinst for every tool's -V=full and every compile of a
+// build, so that is a cost on every warm build.
 package rtsrc
 
 //go:generate go test . -run TestUpToDate -update
 
 import (
-	"archive/tar"
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing/fstest"
 )
 
-//go:embed rt.tar.gz
+//go:embed rt.src.gz
 var archive []byte
 
 // ModulePath is the module the copy belongs to.
@@ -53,11 +62,15 @@ var unpacked = sync.OnceValue(func() fstest.MapFS {
 	return m
 })
 
-// Pack returns a deterministic gzip'd tar of files (same input, same
-// bytes): sorted names, no times, no owners.
+// Pack returns a deterministic archive of files (same input, same
+// bytes): gzip'd records of name, newline, decimal length, newline and
+// content, in name order.
 func Pack(files map[string][]byte) ([]byte, error) {
 	names := make([]string, 0, len(files))
 	for name := range files {
+		if name == "" || strings.Contains(name, "\n") {
+			return nil, fmt.Errorf("rtsrc: cannot pack file name %q", name)
+		}
 		names = append(names, name)
 	}
 	sort.Strings(names)
@@ -66,18 +79,9 @@ func Pack(files map[string][]byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	tw := tar.NewWriter(zw)
 	for _, name := range names {
-		hdr := &tar.Header{Name: name, Mode: 0o644, Size: int64(len(files[name])), Format: tar.FormatPAX}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return nil, err
-		}
-		if _, err := tw.Write(files[name]); err != nil {
-			return nil, err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
+		fmt.Fprintf(zw, "%s\n%d\n", name, len(files[name]))
+		zw.Write(files[name]) // a bytes.Buffer does not fail
 	}
 	if err := zw.Close(); err != nil {
 		return nil, err
@@ -91,36 +95,45 @@ func Unpack(data []byte) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr := tar.NewReader(zr)
+	br := bufio.NewReader(zr)
 	out := map[string][]byte{}
 	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
+		name, err := br.ReadString('\n')
+		if err == io.EOF && name == "" {
 			return out, nil
 		}
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("truncated record: %v", err)
 		}
-		b, err := io.ReadAll(tr)
+		size, err := br.ReadString('\n')
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: truncated record: %v", name[:len(name)-1], err)
 		}
-		out[hdr.Name] = b
+		n, err := strconv.Atoi(size[:len(size)-1])
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("%s: bad length %q", name[:len(name)-1], size[:len(size)-1])
+		}
+		b := make([]byte, n)
+		if _, err := io.ReadFull(br, b); err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, fmt.Errorf("%s: %v", name[:len(name)-1], err)
+		}
+		out[name[:len(name)-1]] = b
 	}
 }
 
-// Hash identifies the embedded source: a hex SHA-256 over every file's path
-// and content.
+// Hash identifies the embedded source: a hex SHA-256 of the archive, which
+// Pack makes from the files alone. It does not unpack it: a warm build
+// asks for it and needs nothing else from the archive.
 func Hash() string {
-	h, err := HashTree(FS())
-	if err != nil {
-		panic(err)
-	}
-	return h
+	sum := sha256.Sum256(archive)
+	return hex.EncodeToString(sum[:])
 }
 
-// HashTree is Hash for rt's source in the tree rooted at root (a module
-// root).
+// HashTree identifies rt's source in the tree rooted at root (a module
+// root): a hex SHA-256 over every file's path and content.
 func HashTree(root fs.FS) (string, error) {
 	h := sha256.New()
 	files, err := Collect(root)

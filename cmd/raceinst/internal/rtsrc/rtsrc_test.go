@@ -2,13 +2,15 @@ package rtsrc
 
 import (
 	"bytes"
+	"compress/gzip"
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite rt.tar.gz from ../../../../rt")
+var update = flag.Bool("update", false, "rewrite rt.src.gz from ../../../../rt")
 
 // repoRoot is the module root of this checkout, which holds the real rt.
 const repoRoot = "../../../.."
@@ -25,7 +27,7 @@ func TestUpToDate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile("rt.tar.gz", data, 0o644); err != nil {
+		if err := os.WriteFile("rt.src.gz", data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
@@ -82,5 +84,27 @@ func TestExtract(t *testing.T) {
 	}
 	if len(Hash()) != 64 {
 		t.Errorf("Hash() = %q, want 64 hex digits", Hash())
+	}
+}
+
+// TestUnpackErrors: a damaged archive is an error naming the record, not a
+// short tree.
+func TestUnpackErrors(t *testing.T) {
+	if _, err := Pack(map[string][]byte{"rt/a\n.go": nil}); err == nil {
+		t.Error("Pack accepted a name with a newline")
+	}
+	for _, tc := range []struct{ raw, want string }{
+		{"rt/a.go\n5\nab", "rt/a.go: unexpected EOF"},
+		{"rt/a.go\nx\nab", `rt/a.go: bad length "x"`},
+		{"rt/a.go\n", "rt/a.go: truncated record"},
+		{"rt/a.go", "truncated record"},
+	} {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		zw.Write([]byte(tc.raw))
+		zw.Close()
+		if _, err := Unpack(buf.Bytes()); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Unpack(%q) = %v, want an error containing %q", tc.raw, err, tc.want)
+		}
 	}
 }
