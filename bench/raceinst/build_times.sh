@@ -47,9 +47,11 @@ for kind in "go build" "go build -race" "raceinst build"; do
 	"raceinst build") cmd=("$tmp/raceinst" build -instrument="$inst" -o "$tmp/bin") ;;
 	esac
 	read -r cw cc < <(timed "${cmd[@]}" "$pkg")
-	# Warm: the median of three rebuilds with nothing changed.
-	for i in 1 2 3; do timed "${cmd[@]}" "$pkg"; done >"$tmp/warm"
-	read -r ww wc < <(sort -g "$tmp/warm" | sed -n 2p)
+	# Warm: the median of eleven rebuilds with nothing changed (a warm
+	# build takes tens of milliseconds, so a few runs are mostly noise).
+	for i in $(seq 11); do timed "${cmd[@]}" "$pkg"; done >"$tmp/warm"
+	ww=$(cut -d' ' -f1 "$tmp/warm" | sort -g | sed -n 6p)
+	wc=$(cut -d' ' -f2 "$tmp/warm" | sort -g | sed -n 6p)
 	printf '| %s | %s | %s | %s | %s |\n' "$kind" "$cw" "$cc" "$ww" "$wc"
 	echo "$kind $cw $cc $ww $wc" >>"$tmp/rows"
 done
