@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"go/importer"
 	"go/parser"
+	"go/scanner"
 	"go/token"
 	"go/types"
 	"os"
@@ -245,4 +246,65 @@ func subsequence(got, want string) bool {
 		}
 	}
 	return true
+}
+
+// TestSyncOnlyPredeclared instruments every golden package with
+// Options.SyncOnly and checks that what it adds names none of the
+// predeclared functions a sync-only package may declare for itself
+// (instrument.SyncOnlyUnused): such a package is rewritten, so its own min
+// would be called where the code meant the predeclared one. The rewrite
+// keeps every line where it was (after its leading //line directive), so
+// line n of the output less line n of the input is what was added there.
+func TestSyncOnlyPredeclared(t *testing.T) {
+	cases, err := filepath.Glob("testdata/golden/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	idents := func(line string) map[string]int {
+		m := map[string]int{}
+		var s scanner.Scanner
+		s.Init(token.NewFileSet().AddFile("", -1, len(line)), []byte(line), nil, 0)
+		for {
+			_, tok, lit := s.Scan()
+			if tok == token.EOF {
+				return m
+			}
+			if tok == token.IDENT {
+				m[lit]++
+			}
+		}
+	}
+	rewritten := 0
+	for _, dir := range cases {
+		l := load(t, dir)
+		res, err := instrument.Package(l.in, instrument.Options{SyncOnly: true})
+		if err != nil {
+			t.Fatalf("%s: %v", dir, err)
+		}
+		for i, f := range res.Files {
+			if f.Src == nil {
+				continue
+			}
+			rewritten++
+			in := strings.Split(string(l.in.Sources[i]), "\n")
+			out := strings.Split(string(f.Src), "\n")
+			if strings.HasPrefix(out[0], "//line ") {
+				out = out[1:] // the directive that keeps line 1 line 1
+			}
+			for n, line := range out {
+				before := map[string]int{}
+				if n < len(in) {
+					before = idents(in[n])
+				}
+				for name, k := range idents(line) {
+					if instrument.SyncOnlyUnused[name] && k > before[name] {
+						t.Errorf("%s/%s:%d: sync-only code names %s: %s", dir, l.names[i], n+1, name, strings.TrimSpace(line))
+					}
+				}
+			}
+		}
+	}
+	if rewritten < 10 {
+		t.Errorf("only %d files rewritten sync-only; the golden packages should give more", rewritten)
+	}
 }

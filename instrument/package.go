@@ -60,7 +60,7 @@ func Package(in *Input, opts Options) (res *Result, err error) {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%s: package not instrumented: identifier %s uses the instrumenter's reserved prefix", position(in.Fset, id.Pos()), id.Name))
 		return res, nil
 	}
-	if name := shadowedPredeclared(in.Pkg); name != "" {
+	if name := shadowedPredeclared(in.Pkg, opts.SyncOnly); name != "" {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%s: package not instrumented: it declares %s, which the instrumentation's code uses as the predeclared identifier", in.Pkg.Path(), name))
 		return res, nil
 	}
@@ -166,15 +166,23 @@ func reservedIdent(files []*ast.File) *ast.Ident {
 }
 
 // shadowedPredeclared returns a package-level name that shadows a
-// predeclared identifier (true, bool, len, ...: the inserted code uses
-// them), or "".
-func shadowedPredeclared(pkg *types.Package) string {
+// predeclared one the instrumentation's code may use, or "". Sync-only
+// code never calls syncOnlyUnused's functions, so a package that declares
+// its own min or max (common before Go 1.21) keeps its synchronisation.
+func shadowedPredeclared(pkg *types.Package, syncOnly bool) string {
 	for _, name := range pkg.Scope().Names() {
-		if types.Universe.Lookup(name) != nil {
+		if types.Universe.Lookup(name) != nil && !(syncOnly && syncOnlyUnused[name]) {
 			return name
 		}
 	}
 	return ""
+}
+
+// syncOnlyUnused are the predeclared functions Options.SyncOnly's code
+// never names (TestSyncOnlyPredeclared checks every golden package).
+var syncOnlyUnused = map[string]bool{
+	"clear": true, "complex": true, "imag": true, "max": true,
+	"min": true, "print": true, "println": true, "real": true,
 }
 
 // heapVars returns the declaring positions of the variables SSA could not

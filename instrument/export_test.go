@@ -1,0 +1,4 @@
+package instrument
+
+// SyncOnlyUnused is syncOnlyUnused, for TestSyncOnlyPredeclared.
+var SyncOnlyUnused = syncOnlyUnused
