@@ -71,6 +71,10 @@ func compile(cfg *config, tool string, args []string) int {
 		logAction("compile %s skip %s", pkg, why)
 		return runCompiler(tool, args)
 	}
+	what, notDone := "instrumented", "not instrumented"
+	if syncOnly {
+		what, notDone = "synconly", "synchronisation not rewritten"
+	}
 	first := len(args)
 	for first > 0 && strings.HasSuffix(args[first-1], ".go") && !strings.HasPrefix(args[first-1], "-") {
 		first--
@@ -84,27 +88,23 @@ func compile(cfg *config, tool string, args []string) int {
 		out, code := runToolCaptured(tool, compilerArgs(args))
 		os.Stdout.Write(out)
 		if code == 0 {
-			warnf("%s: not instrumented: %v", pkg, err)
+			warnf("%s: %s: %v", pkg, notDone, err)
 		}
 		logAction("compile %s typeerror", pkg)
 		return code
 	case err != nil:
-		warnf("%s: not instrumented: %v", pkg, err)
+		warnf("%s: %s: %v", pkg, notDone, err)
 		logAction("compile %s failed", pkg)
 		return runCompiler(tool, args)
 	case newArgs == nil:
 		logAction("compile %s unchanged", pkg)
 		return runCompiler(tool, args)
 	}
-	what := "instrumented"
-	if syncOnly {
-		what = "synconly"
-	}
 	out, code := runToolCaptured(tool, compilerArgs(newArgs))
 	if code != 0 {
 		// A bug of raceinst's, not the user's: build the package as it is.
 		msg, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
-		warnf("%s: not instrumented: compiler rejected the instrumented code: %s", pkg, msg)
+		warnf("%s: %s: compiler rejected the instrumented code: %s", pkg, notDone, msg)
 		logAction("compile %s rejected", pkg)
 		return runCompiler(tool, args)
 	}
@@ -222,7 +222,8 @@ func skipReason(cfg *config, args []string, pkg string) string {
 
 // syncDep reports whether the compile of pkg, a package no pattern
 // selects (skipReason "unselected"), rewrites its synchronisation alone: it
-// is in a module the main modules require (config.SyncModules). Without
+// is in a main module or a module the main modules require
+// (config.SyncModules). Without
 // it, a dependency's locks, channels and goroutines would order nothing,
 // and the accesses of instrumented code they order would be reported as
 // races (errgroup.Group.Wait).
@@ -309,11 +310,10 @@ func instrumentArgs(cfg *config, args []string, first int, pkg string, syncOnly 
 	if err != nil {
 		return nil, err
 	}
-	// A dependency's unhooked operations are listed only on request: the
-	// user did not ask for its accesses to be checked.
-	if all := os.Getenv(warnEnv) == "all"; all || !syncOnly {
-		reportUnhooked(base, res.Warnings, all)
-	}
+	// A sync-only package's warnings are all synchronisation it could not
+	// record, which the user's instrumented code may then report as
+	// races: shown as any package's are.
+	reportUnhooked(base, res.Warnings, os.Getenv(warnEnv) == "all")
 	if len(res.Files) != len(names) {
 		return nil, fmt.Errorf("instrumenter returned %d files for %d", len(res.Files), len(names))
 	}

@@ -164,7 +164,9 @@ func drive(args []string) int {
 	}
 	goArgs := []string{verb, "-toolexec=" + quoteToolexec(self) + " " + toolexecArg, "-pgo=off"}
 	if cfg.PerPackage {
-		goArgs = append(goArgs, saltArgs(append(slices.Clip(cfg.Patterns), cfg.SyncModules...), cfg.Salt)...)
+		marked := slices.Concat(cfg.Patterns, cfg.SyncModules)
+		slices.Sort(marked) // one salt for all: the order of the entries does not matter
+		goArgs = append(goArgs, saltArgs(slices.Compact(marked), cfg.Salt)...)
 	}
 	goArgs = append(goArgs, inv.goArgs...)
 	return runGo(goArgs, []string{configEnv + "=" + cfgPath})
@@ -340,20 +342,24 @@ func selectPatterns(inv *invocation, mods *modules) []string {
 	return pats
 }
 
-// syncModules returns config.SyncModules: a pattern for each module the
-// main modules require. With module graph pruning (go 1.17 and later),
-// go.mod lists every module that provides a package the main modules'
-// packages import, directly or not; an older go.mod may leave some out,
-// and their packages are then built as go build builds them.
+// syncModules returns config.SyncModules: a pattern for each main module
+// and each module the main modules require. With module graph pruning (go
+// 1.17 and later), go.mod lists every module that provides a package the
+// main modules' packages import, directly or not; an older go.mod may
+// leave some out, and their packages are then built as go build builds
+// them. The main modules' packages are selected in full unless
+// -instrument says otherwise; those it leaves out are rewritten for their
+// synchronisation, as a dependency's are.
 func syncModules(mods *modules) []string {
 	var pats []string
-	for _, p := range mods.requires {
+	for _, p := range slices.Concat(mods.paths, mods.requires) {
 		if p == rtsrc.ModulePath {
 			continue // rt is never rewritten; its module's other packages need not be
 		}
 		pats = append(pats, p+"/...")
 	}
-	return pats
+	slices.Sort(pats)
+	return slices.Compact(pats)
 }
 
 // resolvePattern turns a relative package pattern (./x/...) into an

@@ -42,6 +42,6 @@ func Handoff(f func()) {
 }
 
 // unlock calls Unlock as a method expression, which the instrumenter
-// leaves alone with a warning; for a dependency, the warning is printed
-// only with RACEINST_WARN=all.
+// leaves alone with a warning, printed for a dependency as for any
+// package: an edge it could not record.
 func (g *Group) unlock() { (*sync.Mutex).Unlock(&g.mu) }
