@@ -89,6 +89,10 @@ func Pack(files map[string][]byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// maxRatio bounds a record's length by the archive's size: gzip does not
+// expand anything more than about 1032 times.
+const maxRatio = 1032
+
 // Unpack reads an archive made by Pack.
 func Unpack(data []byte) (map[string][]byte, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(data))
@@ -109,24 +113,30 @@ func Unpack(data []byte) (map[string][]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: truncated record: %v", name[:len(name)-1], err)
 		}
+		name = name[:len(name)-1]
+		if _, dup := out[name]; dup || name == "" {
+			return nil, fmt.Errorf("bad or repeated file name %q", name)
+		}
 		n, err := strconv.Atoi(size[:len(size)-1])
-		if err != nil || n < 0 {
-			return nil, fmt.Errorf("%s: bad length %q", name[:len(name)-1], size[:len(size)-1])
+		if err != nil || n < 0 || n > len(data)*maxRatio {
+			return nil, fmt.Errorf("%s: bad length %q", name, size[:len(size)-1])
 		}
 		b := make([]byte, n)
 		if _, err := io.ReadFull(br, b); err != nil {
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
-			return nil, fmt.Errorf("%s: %v", name[:len(name)-1], err)
+			return nil, fmt.Errorf("%s: %v", name, err)
 		}
-		out[name[:len(name)-1]] = b
+		out[name] = b
 	}
 }
 
 // Hash identifies the embedded source: a hex SHA-256 of the archive, which
-// Pack makes from the files alone. It does not unpack it: a warm build
-// asks for it and needs nothing else from the archive.
+// Pack makes from the files alone (and compress/gzip's encoder: go
+// generate under another Go release may change the bytes, and so the
+// hash, of the same files, which costs one rebuild of rt). It does not
+// unpack the archive: a warm build asks for it and needs nothing else.
 func Hash() string {
 	sum := sha256.Sum256(archive)
 	return hex.EncodeToString(sum[:])

@@ -98,6 +98,9 @@ func TestUnpackErrors(t *testing.T) {
 		{"rt/a.go\nx\nab", `rt/a.go: bad length "x"`},
 		{"rt/a.go\n", "rt/a.go: truncated record"},
 		{"rt/a.go", "truncated record"},
+		{"rt/a.go\n1\nxrt/a.go\n1\nx", `repeated file name "rt/a.go"`},
+		{"\n1\nx", `bad or repeated file name ""`},
+		{"rt/a.go\n99999999999\n", `rt/a.go: bad length "99999999999"`},
 	} {
 		var buf bytes.Buffer
 		zw := gzip.NewWriter(&buf)
