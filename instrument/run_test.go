@@ -170,6 +170,19 @@ func TestRun(t *testing.T) {
 		t.Errorf("racycases: exit %d, want 66 and 4 races:\n%s", rc.code, rc.stderr)
 	}
 
+	// A pool orders a Put only with the Get of the same object: two
+	// goroutines through one pool with different objects race on n; the
+	// hand-over of m through the pool's object is race-free.
+	rp := run(t, filepath.Join(bin, "inst_racypool"), env...)
+	for _, line := range []string{":24", ":33"} {
+		if want := filepath.Join("testdata", "run", "racypool", "main.go") + line + " "; !strings.Contains(rp.stderr, want) {
+			t.Errorf("racypool: report does not name %s:\n%s", want, rp.stderr)
+		}
+	}
+	if rp.code != 66 || rp.stdout != "done 2 2\n" || !strings.Contains(rp.stderr, "Found 1 data race(s)") {
+		t.Errorf("racypool: exit %d, stdout %q; want 66, \"done 2 2\" and 1 race:\n%s", rp.code, rp.stdout, rp.stderr)
+	}
+
 	// reflect's accesses happen in std: the helpers record them
 	// (reflect.go). One race on n, one on a's elements.
 	rr := run(t, filepath.Join(bin, "inst_racyreflect"), env...)

@@ -69,10 +69,10 @@ var syncMethods = map[string]syncSpec{
 	"sync.Cond.Wait":      {custom: "condWait"},
 	"sync.Cond.Signal":    {before: "CondSignal"},
 	"sync.Cond.Broadcast": {before: "CondSignal"},
-	// sync.Map and sync.Pool synchronise internally in uninstrumented
-	// code; the whole object is one sync variable (coarse: extra edges can
-	// hide races, never report false ones). The primitives, not the
-	// atomic hooks: their accesses of the object are not modelled.
+	// sync.Map synchronises internally in uninstrumented code; the whole
+	// map is one sync variable (coarse: extra edges can hide races, never
+	// report false ones). The primitives, not the atomic hooks: its
+	// accesses of the object are not modelled.
 	"sync.Map.Load":             {before: "ReleaseMerge", after: "Acquire"},
 	"sync.Map.Store":            {before: "ReleaseMerge", after: "Acquire"},
 	"sync.Map.LoadOrStore":      {before: "ReleaseMerge", after: "Acquire"},
@@ -83,8 +83,11 @@ var syncMethods = map[string]syncSpec{
 	"sync.Map.CompareAndDelete": {before: "ReleaseMerge", after: "Acquire"},
 	"sync.Map.Range":            {before: "ReleaseMerge", after: "Acquire"},
 	"sync.Map.Clear":            {before: "ReleaseMerge", after: "Acquire"},
-	"sync.Pool.Put":             {before: "ReleaseMerge"},
-	"sync.Pool.Get":             {after: "Acquire"},
+	// A pool orders a Put with the Get that returns the same object, as
+	// -race's poolRaceAddr does: goroutines that go through one pool
+	// with different objects stay unordered.
+	"sync.Pool.Put": {custom: "poolPut"},
+	"sync.Pool.Get": {custom: "poolGet"},
 }
 
 // atomicSpec gives the hooks of a sync/atomic function or method by its
@@ -288,6 +291,23 @@ var customHelpers = map[string]string{
 		f()
 	})
 	__rt.OnceDo(a)
+}
+`,
+	// Keyed by the object's data word, as -race keys them (a nil x is
+	// neither stored nor returned).
+	"poolPut": `func __rt_sync_Pool_Put(r *__rtsync.Pool, x any) {
+	if x != nil {
+		__rt.ReleaseMerge((*[2]uintptr)(__unsafe.Pointer(&x))[1])
+	}
+	r.Put(x)
+}
+`,
+	"poolGet": `func __rt_sync_Pool_Get(r *__rtsync.Pool) any {
+	x := r.Get()
+	if x != nil {
+		__rt.Acquire((*[2]uintptr)(__unsafe.Pointer(&x))[1])
+	}
+	return x
 }
 `,
 	"condWait": `func __rt_sync_Cond_Wait(r *__rtsync.Cond) {

@@ -63,3 +63,12 @@ func useGlobal(x *int) {
 	*x++
 	global.Unlock()
 }
+
+var bufs = sync.Pool{New: func() any { return new([64]byte) }}
+
+// pooled orders its Put with the Get that returns the same buffer.
+func pooled(x *int) {
+	b := bufs.Get().(*[64]byte)
+	b[0] = byte(*x)
+	bufs.Put(b)
+}
