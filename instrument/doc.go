@@ -177,7 +177,8 @@
 //	c.Wait(); c.Signal()    __rt_sync_Cond_Wait(c) ...    (Wait: MutexUnlock/MutexLock of c.L)
 //	atomic.AddInt64(&n, 1)  __rt_atomic_AddInt64(&n, 1)  (AtomicRMW before, Acquire after)
 //	v.Load() (atomic.Int64, Pointer[T], Value, ...)  __rt_atomic_Int64_Load(&v)  (AtomicLoad after)
-//	sync.Map and sync.Pool methods: ReleaseMerge before, Acquire after, on the object
+//	sync.Map methods: ReleaseMerge before, Acquire after, on the map
+//	p.Put(x); p.Get()       __rt_sync_Pool_Put(&p, x) ...  (ReleaseMerge / Acquire on x's data word)
 //	ch <- v                 __rt_chan_Send(ch, v)       (ChanSend; ChanSendDone(ch, cap(ch)))
 //	x := <-ch; y, ok := <-ch  __rt_chan_Recv(ch); __rt_chan_Recv2(ch)  (ChanRecv; ChanRecvDoneOK(ch, ok))
 //	close(ch)               __rt_chan_Close(ch)
