@@ -58,9 +58,9 @@ func compile(cfg *config, tool string, args []string) int {
 		return 2
 	}
 	why := skipReason(cfg, args, pkg)
-	syncOnly := false
-	if why == "unselected" && syncDep(cfg, pkg) {
-		why, syncOnly = "", true
+	syncOnly := syncDep(cfg, why, pkg)
+	if syncOnly {
+		why = ""
 	}
 	if why == "" && cfg.PerPackage && salt != cfg.Salt {
 		// Selected, but its cache key lacks this build's mark (salt.go):
@@ -220,14 +220,16 @@ func skipReason(cfg *config, args []string, pkg string) string {
 	return "unselected"
 }
 
-// syncDep reports whether the compile of pkg, a package no pattern
-// selects (skipReason "unselected"), rewrites its synchronisation alone: it
-// is in a main module or a module the main modules require
-// (config.SyncModules). Without
-// it, a dependency's locks, channels and goroutines would order nothing,
-// and the accesses of instrumented code they order would be reported as
-// races (errgroup.Group.Wait).
-func syncDep(cfg *config, pkg string) bool {
+// syncDep reports whether the compile of pkg, which skipReason gave why,
+// rewrites its synchronisation alone: no pattern selects it ("unselected")
+// and it is in a main module or a module the main modules require
+// (config.SyncModules). Without that, a dependency's locks, channels and
+// goroutines would order nothing, and the accesses of instrumented code
+// they order would be reported as races (errgroup.Group.Wait).
+func syncDep(cfg *config, why, pkg string) bool {
+	if why != "unselected" {
+		return false
+	}
 	base, _ := basePackage(pkg)
 	for _, p := range cfg.SyncModules {
 		if matchPattern(p, base) {

@@ -46,8 +46,8 @@ type config struct {
 	// SyncModules select, among the packages Patterns leave out, those
 	// whose synchronisation alone is rewritten (instrument.Options.SyncOnly):
 	// "path/..." for each main module and each module the main modules
-	// require. Standard,
-	// never-instrumented and rt packages are not among them.
+	// require. Standard, never-instrumented and rt packages are not among
+	// them.
 	SyncModules []string `json:",omitempty"`
 	// FuncHooks and Tests are instrument.Options.
 	FuncHooks, Tests bool

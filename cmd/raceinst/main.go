@@ -248,7 +248,7 @@ type modules struct {
 	hasRT bool
 	rtDir string
 	// requires are the module paths the main modules' go.mod files
-	// require, main modules excluded, sorted.
+	// require, in file order, repeats included (syncModules sorts them).
 	requires []string
 }
 
@@ -302,9 +302,6 @@ func mainModules(env *goEnv) (*modules, error) {
 			m.requires = append(m.requires, r.Mod.Path)
 		}
 	}
-	m.requires = slices.DeleteFunc(m.requires, func(p string) bool { return slices.Contains(m.paths, p) })
-	slices.Sort(m.requires)
-	m.requires = slices.Compact(m.requires)
 	return m, nil
 }
 

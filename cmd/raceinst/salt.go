@@ -16,9 +16,9 @@ import (
 // standard library, and nothing would be shared with go build. So, unless
 // the user passes -gcflags of their own, raceinst leaves the compiler's and
 // assembler's -V=full as they are and marks only the packages it
-// rewrites (those it instruments, and the required modules' packages whose
-// synchronisation it rewrites: config.SyncModules), through a per-package
-// -gcflags entry
+// rewrites (those it instruments, and the main and required modules'
+// packages whose synchronisation it rewrites: config.SyncModules), through
+// a per-package -gcflags entry
 // ("-gcflags=PATTERN=-raceinst.salt=SALT"): the mark enters exactly those
 // packages' keys (and, through their export data, their importers'), and
 // the toolexec call removes it before the compiler runs. A compile is

@@ -267,7 +267,7 @@ func newPkgGraph(pkgs []*listedPkg, cfg *config) *pkgGraph {
 		g.order = append(g.order, p.ImportPath)
 		// The compile's own rule (-std packages are never instrumented).
 		why := skipReason(cfg, nil, p.ImportPath)
-		g.instr[p.ImportPath] = !p.Standard && (why == "" || why == "unselected" && syncDep(cfg, p.ImportPath))
+		g.instr[p.ImportPath] = !p.Standard && (why == "" || syncDep(cfg, why, p.ImportPath))
 	}
 	// go list -deps prints dependencies first.
 	for _, id := range g.order {
