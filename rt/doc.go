@@ -165,15 +165,18 @@
 // allocation of instrumented code (as the runtime calls racemalloc under
 // -race), which forgets the new object's words at once (alloc.go). For the
 // rest (objects allocated by uninstrumented code, slices), rt forgets the
-// history of words whose object died. Every slow path notes in the word's
+// history of words whose object died. A slow path notes in the word's
 // shadow page the heap object it accessed: its base (from the runtime's
 // findObject, which also tells the heap from globals and stacks) and a
 // weak pointer to it, made once per object (a per-goroutine cache keeps
-// repeated slow paths on an object from asking again). The first slow
-// path in a page after a garbage collection (counted by a finalizer that
-// re-arms itself) forgets each word whose covering object (the noted one
-// with the greatest base at or below it) was reclaimed, or that no noted
-// object covers; live objects keep their history across collections.
+// repeated slow paths on an object from asking again). The first read of
+// a word with no history notes nothing: it marks the word unnoted (a bit
+// in its page). The first slow path in a page after a collection starts
+// (the runtime empties a pointer rt registered with it at the start of
+// every cycle, before anything the cycle frees can be reused) forgets each
+// unnoted word and each word whose covering object (the noted one with the
+// greatest base at or below it) was reclaimed or that no noted object
+// covers; live noted objects keep their history across collections.
 // Memory outside the Go heap (globals; mmap'd or C memory, which rt cannot
 // tell from them) is never freed by the collector and keeps its history.
 // Addresses inside the running goroutine's own stack are ignored
@@ -219,16 +222,15 @@
 //     (64K entries): the previous access of a report about a word last
 //     touched long ago may have no stack.
 //   - Shadow memory, records and pages are never returned to the OS.
-//   - The garbage-collection rule has a window: the finalizer that counts
-//     collections runs a little after the collection that freed an object,
-//     and a goroutine that noted the dead object in that cycle does not
-//     look again at an object the allocator puts at its address before the
-//     finalizer runs (see heapobj.go). Each heap object
-//     that instrumented code accesses costs a runtime weak handle (a
-//     special record and 16 bytes) and 16 bytes in its page's list while
-//     it lives, and its first slow path the making of that handle (a few
-//     hundred ns: the runtime walks a list of the span's handles). Memory
-//     that is unmapped and mapped again keeps its history.
+//   - A word whose only access before a collection was a first read
+//     forgets that read at the collection (the first read notes no object,
+//     so rt cannot tell whether its object survived): a write after the
+//     collection that races with that read is missed. Noting every object
+//     on its first read (a runtime weak handle each) cost a run that walks
+//     a parsed tree a sixth of its time. Each heap object that a later
+//     slow path reaches costs a weak handle (a special record and 16
+//     bytes) and 16 bytes in its page's list while it lives. Memory that
+//     is unmapped and mapped again keeps its history.
 //   - 8-byte words: a 64-bit value that is not 8-byte aligned spans two words.
 //   - No cgo, no mmap'ed memory hooks. Reports of an atomic access say
 //     Read or Write, not "Atomic read"/"Atomic write".

@@ -2,6 +2,7 @@ package rt
 
 import (
 	"slices"
+	"sync/atomic"
 	"unsafe"
 	"weak"
 )
@@ -9,32 +10,38 @@ import (
 // The garbage-collection rule. rt has no allocator hook: when the
 // collector frees an object and the allocator puts another at its address,
 // the words keep the old object's history, and the new object's first
-// accesses would race with it. So every slow path notes, in the word's
-// shadow page, the heap object it accessed (its base address and a weak
-// pointer to it), and the first slow path in a page after a collection
-// (counted by gcGen) forgets the words whose object died: those covered by
-// no noted object (the object whose base is the greatest at or below the
-// word), or by one whose weak pointer says it was reclaimed. A live object's
-// history survives any number of collections. Memory outside the Go heap
+// accesses would race with it. So a slow path notes, in the word's shadow
+// page, the heap object it accessed (its base address and a weak pointer
+// to it), and the first slow path in a page after a collection starts
+// (curGen) forgets the words whose object died: those covered by no noted
+// object (the object whose base is the greatest at or below the word), or
+// by one whose weak pointer says it was reclaimed. A live object's history
+// survives any number of collections. Memory outside the Go heap
 // (globals, and memory rt cannot tell from them: mmap'd or C memory) is
 // never freed by the collector, and keeps its history.
+//
+// The first read of a word with no history is the exception: it notes
+// nothing, and marks the word unnoted in its page instead; the page's next
+// check after a collection forgets unnoted words whatever lies below them.
+// Most words of memory that uninstrumented code allocated are read once (a
+// parsed tree that instrumented code walks), and a weak handle for each of
+// their objects (a runtime special record, made under two runtime locks,
+// and its share of every following collection) cost such a run a sixth of
+// its time. What it gives up: a write after a collection that races with a
+// word's lone first read before it. A later slow path on the word (another
+// read in a new epoch, a write) notes its object and clears the mark.
+//
+// The rule needs no grace period: curGen moves at the start of every
+// cycle, before the cycle can free anything, and an object a goroutine is
+// accessing is alive (its hook holds the address while the caller holds
+// the pointer), so a slow path that finds its page checked for the current
+// cycle is looking at the history of the objects there now.
 //
 // A noted object stays noted while it lives, so a weak pointer is made once
 // per object (the runtime keeps one handle per object: a special record
 // and 16 bytes), and a per-goroutine cache of the objects a goroutine noted
 // since the last collection keeps findObject the only cost of a slow path
 // on an object it noted.
-//
-// The rule has a window: gcGen moves when a finalizer runs, a little after
-// the collection (long after it, when busy goroutines keep the finalizer
-// goroutine waiting for a P). An object the allocator puts in a dead one's
-// memory before then is caught when it is noted: one at the dead one's
-// very address finds the dead entry (its weak pointer is nil) and takes
-// its place, one further in finds a dead object before it; either way the
-// words from its base to the next noted object are forgotten then, before
-// its access is checked. What remains is a goroutine whose cache says it
-// noted the dead object at that address in the same collection cycle: its
-// slow paths on the new object do not look, until gcGen moves.
 
 // pageObj is a heap object that words of a shadow page were last accessed
 // as.
@@ -53,6 +60,52 @@ type pageObj struct {
 //
 //go:linkname findObject runtime.findObject
 func findObject(p, refBase, refOff uintptr) (base uintptr, s unsafe.Pointer, objIndex uintptr)
+
+// gcSlot is a pointer the runtime sets to nil at the start of every
+// collection cycle: in the stop-the-world that begins it, before its
+// marking, so before the allocator can reuse anything the cycle frees. The
+// runtime does that for the pointers registered with
+// crypto/internal/boring/bcache.registerCache (BoringCrypto's caches,
+// which must not keep objects alive); a collection that finds gcSlot nil
+// is a new cycle, and the first slow path to see it installs a token
+// naming it (curGen).
+var gcSlot unsafe.Pointer // *gcToken
+
+// gcToken names a collection cycle.
+type gcToken struct{ gen uint32 }
+
+// lastGen is the last cycle number handed out.
+var lastGen atomic.Uint32
+
+// registerGCSlot is the runtime's, kept for linkname: it is pushed to
+// crypto/internal/boring/bcache from runtime/mgc.go on every port, and the
+// linker allows a reference to a pushed symbol.
+//
+//go:linkname registerGCSlot crypto/internal/boring/bcache.registerCache
+func registerGCSlot(p unsafe.Pointer)
+
+func init() { registerGCSlot(unsafe.Pointer(&gcSlot)) }
+
+// curGen returns the collection cycle now: a number that differs from the
+// one any earlier call returned if a collection started in between. So
+// history recorded while curGen was gen is the history of a live object
+// (or one a goroutine still holds) as long as curGen says gen.
+//
+// Each token gets a new number, and a token is installed only in an empty
+// slot: a caller that finds the slot emptied by a collection returns a
+// token installed after that, by itself or another caller, whose number
+// no caller had before.
+func curGen() uint32 {
+	for {
+		if t := (*gcToken)(atomic.LoadPointer(&gcSlot)); t != nil {
+			return t.gen
+		}
+		t := &gcToken{gen: lastGen.Add(1)}
+		if atomic.CompareAndSwapPointer(&gcSlot, nil, unsafe.Pointer(t)) {
+			return t.gen
+		}
+	}
+}
 
 // objCacheBits and objCacheWays set the number of objects a goroutine
 // remembers having noted: objCacheWays in each of 1<<objCacheBits sets,
@@ -84,7 +137,7 @@ func (set *objCacheSet) entry(base uintptr, gen uint32) (*objCacheEntry, bool) {
 }
 
 // objCacheEntry says that g noted object base (weak pointer wp) in page
-// while gcGen was gen.
+// in collection cycle gen (curGen).
 type objCacheEntry struct {
 	base uintptr
 	page *shadowPage
@@ -92,37 +145,68 @@ type objCacheEntry struct {
 	gen  uint32
 }
 
-// checkObject applies the garbage-collection rule before a slow path of g
-// updates the word at addr in page p: it forgets the history of p's dead
-// objects if a collection happened since p was last checked, and notes
-// the object addr is in.
-func (g *gstate) checkObject(p *shadowPage, addr uintptr) {
-	base, span, _ := findObject(addr, 0, 0)
-	gen := gcGen.Load()
+// checkPage applies the garbage-collection rule before a slow path of g
+// updates the word at addr in page p: if a collection started since p was
+// last checked, it forgets the history of p's dead objects and of its
+// unnoted words. It returns the collection cycle (curGen) p is checked
+// for.
+func checkPage(p *shadowPage, addr uintptr) uint32 {
+	gen := curGen()
 	if p.gen.Load() != gen {
-		refreshPage(p, addr&^(1<<pageShift-1), base == 0 && span == nil)
+		refreshPage(p, addr)
 	}
-	if base != 0 {
-		g.noteObject(p, addr&^(1<<pageShift-1), base, gen)
-	}
+	return gen
 }
 
-// refreshPage checks page p (at pageBase) against the collector if a
-// collection happened since its last check: it forgets the words of dead
-// objects, unless outside says the page is not in the Go heap.
-func refreshPage(p *shadowPage, pageBase uintptr, outside bool) {
+// noteAt notes the heap object addr is in, which g is accessing, in page
+// p checked for cycle gen: the word's history is then that object's, kept
+// while it lives.
+func (g *gstate) noteAt(p *shadowPage, addr uintptr, gen uint32) {
+	pageBase := addr &^ (1<<pageShift - 1)
+	if base, _, _ := findObject(addr, 0, 0); base != 0 {
+		g.noteObject(p, pageBase, base, gen)
+	}
+	p.setNoted(addr)
+}
+
+// refreshPage checks page p (holding addr) against the collector if a
+// collection started since its last check: it forgets the words of dead
+// objects and the unnoted ones, unless the page is not in the Go heap.
+func refreshPage(p *shadowPage, addr uintptr) {
+	base, span, _ := findObject(addr, 0, 0)
+	outside := base == 0 && span == nil
 	p.mu.Lock()
-	if gen := gcGen.Load(); p.gen.Load() != gen {
+	if gen := curGen(); p.gen.Load() != gen {
 		if !outside {
-			forgetDead(p, pageBase)
+			forgetDead(p, addr&^(1<<pageShift-1))
 		}
 		p.gen.Store(gen)
 	}
 	p.mu.Unlock()
 }
 
-// forgetDead forgets the words of p whose object is not noted or died, and
-// drops the dead objects. Called with p.mu held.
+// setUnnoted marks the word of addr as unnoted: a first read, which noted
+// no object, gave it its history.
+func (p *shadowPage) setUnnoted(addr uintptr) {
+	i := (addr >> 3) & (wordsPerPage - 1)
+	w, b := &p.unnoted[i>>6], uint64(1)<<(i&63)
+	if w.Load()&b == 0 {
+		w.Or(b)
+	}
+}
+
+// setNoted says that the history of addr's word is that of an object
+// noted since p was last checked.
+func (p *shadowPage) setNoted(addr uintptr) {
+	i := (addr >> 3) & (wordsPerPage - 1)
+	w, b := &p.unnoted[i>>6], uint64(1)<<(i&63)
+	if w.Load()&b != 0 {
+		w.And(^b)
+	}
+}
+
+// forgetDead forgets the words of p that are unnoted or whose object is not
+// noted or died, and drops the dead objects. Called with p.mu held.
 func forgetDead(p *shadowPage, pageBase uintptr) {
 	objs := p.objs
 	// Ask about every object before taking any word lock: Value can wait
@@ -142,9 +226,13 @@ func forgetDead(p *shadowPage, pageBase uintptr) {
 		for j+1 < len(objs) && objs[j+1].base <= a {
 			j++
 		}
-		if p.cells[i].Load() == 0 || j >= 0 && alive[j] {
+		w, b := &p.unnoted[i>>6], uint64(1)<<(i&63)
+		if p.cells[i].Load() == 0 || w.Load()&b == 0 && j >= 0 && alive[j] {
 			continue
 		}
+		// The mark goes before the history: a first read that finds the
+		// cell empty after the reset marks the word after this.
+		w.And(^b)
 		l := lockOf(a)
 		lockWord(l)
 		resetCell(&p.cells[i])
@@ -162,7 +250,7 @@ func forgetDead(p *shadowPage, pageBase uintptr) {
 }
 
 // noteObject makes sure that p's objects include the live object at base,
-// which g is accessing. gen is gcGen when p was checked.
+// which g is accessing. gen is the cycle p was checked for (checkPage).
 func (g *gstate) noteObject(p *shadowPage, pageBase, base uintptr, gen uint32) {
 	c := g.objCache
 	if c == nil {
@@ -181,7 +269,8 @@ func (g *gstate) noteObject(p *shadowPage, pageBase, base uintptr, gen uint32) {
 	i, found := searchObjs(p.objs, base)
 	if found {
 		// This object, unless the entry is a dead one's that had the same
-		// address (the allocator reused it before gcGen moved).
+		// address (the page's check for this cycle would have dropped it:
+		// kept as a second line of defence).
 		if o := p.objs[i].wp; o == e.wp && o != (weak.Pointer[byte]{}) || o.Value() != nil {
 			e.wp, e.page = o, p
 			p.mu.Unlock()

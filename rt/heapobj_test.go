@@ -2,19 +2,38 @@ package rt
 
 import (
 	"runtime"
+	"runtime/debug"
 	"testing"
-	"time"
 	"unsafe"
 )
 
 // Tests of the garbage-collection rule (heapobj.go).
 
-// waitGC collects until gcGen moves, as it does some time after a
-// collection.
+// waitGC runs a collection: curGen moves.
 func waitGC() {
-	for g0 := gcGen.Load(); gcGen.Load() == g0; {
+	g0 := curGen()
+	runtime.GC()
+	if curGen() == g0 {
+		panic("curGen did not move across runtime.GC")
+	}
+}
+
+// TestCurGenExact: curGen moves at every collection, by the time
+// runtime.GC returns, and not without one.
+func TestCurGenExact(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	for range 3 {
+		g0 := curGen()
+		for range 1000 {
+			escape = new([4]uint64)
+		}
+		if g := curGen(); g != g0 {
+			t.Fatalf("curGen moved from %d to %d with the collector off", g0, g)
+		}
 		runtime.GC()
-		time.Sleep(time.Millisecond)
+		if g := curGen(); g == g0 {
+			t.Fatalf("curGen still %d right after runtime.GC", g)
+		}
 	}
 }
 
@@ -71,10 +90,7 @@ func TestGCLiveObjectRace(t *testing.T) {
 	v := heapWord() // kept alive
 	wantRaces(t, 1, func() {
 		spawn(func() { Write(v) })()
-		for g0 := gcGen.Load(); gcGen.Load() == g0; {
-			runtime.GC()
-			time.Sleep(time.Millisecond)
-		}
+		waitGC()
 		Write(v)
 	})
 }
@@ -134,6 +150,67 @@ func TestGCNeighbourDies(t *testing.T) {
 	runtime.KeepAlive(live)
 }
 
+// TestGCForgetsUnnotedRead: the history of a word whose only access was a
+// first read (which notes no object) is forgotten at the next collection,
+// even when a live noted object lies just below it in the page, which the
+// word would otherwise be taken for a part of.
+func TestGCForgetsUnnotedRead(t *testing.T) {
+	gcForgets = true
+	defer func() { gcForgets = false }()
+	live, dead := neighbours(t)
+	Alloc(dead, 32) // no history: the read below is a first read
+	wantRaces(t, 1, func() {
+		run(func() {
+			Write(addr(live))
+			Read(dead)
+		})
+		if _, r, _ := state(dead); r == 0 {
+			t.Fatal("the first read left no history")
+		}
+		waitGC()
+		Write(addr(live)) // checks the page
+	})
+	if _, r, _ := state(dead); r != 0 {
+		t.Errorf("the unnoted word kept its read")
+	}
+	runtime.KeepAlive(live)
+}
+
+// TestGCKeepsNotedRead: a read that is not a word's first notes its
+// object, and the word's history then survives collections while the
+// object lives.
+func TestGCKeepsNotedRead(t *testing.T) {
+	gcForgets = true
+	defer func() { gcForgets = false }()
+	v := heapWord() // kept alive
+	Alloc(v, 8)
+	l := heapWord()
+	wantRaces(t, 1, func() {
+		run(func() {
+			Read(v)    // first read: unnoted
+			Release(l) // a new epoch
+			Read(v)    // slow path: notes the object
+		})
+		waitGC()
+		Write(v)
+	})
+}
+
+// neighbours returns two heap objects of one size class next to each other
+// in one shadow page, the first kept alive by the caller, the second
+// dropped.
+func neighbours(t *testing.T) (*[4]uint64, uintptr) {
+	for range 1000 {
+		p, q := newHeap(), newHeap()
+		if addr(q) == addr(p)+32 && addr(p)>>pageShift == addr(q)>>pageShift {
+			escape = nil
+			return p, addr(q)
+		}
+	}
+	t.Skip("no two objects next to each other")
+	return nil, 0
+}
+
 var globalWords [4]uint64
 
 // TestGCKeepsGlobals: memory outside the heap is never freed by the
@@ -172,11 +249,11 @@ func TestObjCacheWays(t *testing.T) {
 			}
 		}
 		round()
-		gen := gcGen.Load()
+		gen := curGen()
 		before := notesLocked.Load()
 		round()
 		round()
-		if n := notesLocked.Load() - before; n != 0 && gcGen.Load() == gen {
+		if n := notesLocked.Load() - before; n != 0 && curGen() == gen {
 			t.Errorf("%d objects of one cache set: %d notes under the page mutex in two more rounds, want 0", len(objs), n)
 		}
 	})

@@ -73,13 +73,16 @@ type shadowCells [wordsPerPage]atomic.Uint64
 type shadowPage struct {
 	key   uintptr
 	cells *shadowCells
-	// gen is gcGen when the page's history was last checked against the
-	// collector (see checkObject); mu serialises that check and objs.
+	// gen is the collection cycle (curGen) the page's history was last
+	// checked for (see checkPage); mu serialises that check and objs.
 	gen atomic.Uint32
 	mu  sync.Mutex
 	// objs are the heap objects the page's words were last accessed as,
 	// sorted by base (see heapobj.go).
 	objs []pageObj
+	// unnoted has a bit per word whose history a first read gave it
+	// without noting the object (see heapobj.go).
+	unnoted [wordsPerPage / 64]atomic.Uint64
 }
 
 // shadowRec is the full FastTrack state of a word whose state does not fit
@@ -191,14 +194,8 @@ var (
 	pdir atomic.Pointer[pageDir]
 	pmu  sync.Mutex
 
-	// gcGen counts garbage collections (see armGCWatch). A shadow page not
-	// checked since a collection may describe objects the collector has
-	// since freed and the allocator reused; the history of its words whose
-	// object died is dropped (heapobj.go).
-	gcGen atomic.Uint32
-
 	// Test knobs, set before any goroutine uses rt.
-	gcForgets     = true  // apply the gcGen rule
+	gcForgets     = true  // apply the garbage-collection rule (heapobj.go)
 	countSlow     = false // count slow paths in slowPaths, and those that lock the word in lockedPaths
 	slowPaths     atomic.Int64
 	lockedPaths   atomic.Int64
@@ -298,7 +295,7 @@ func newPage(key uintptr) *shadowPage {
 		d = nd
 	}
 	p := &shadowPage{key: key, cells: new(shadowCells)}
-	p.gen.Store(gcGen.Load())
+	p.gen.Store(curGen())
 	putPage(d, p)
 	return p
 }
@@ -653,8 +650,10 @@ func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 		slowPaths.Add(1)
 	}
 	cell := g.cell(addr)
+	p := g.page
+	var gen uint32
 	if gcForgets {
-		g.checkObject(g.page, addr)
+		gen = checkPage(p, addr)
 	}
 	info := accessInfo{goid: g.id, pc: g.userPC(pc), stk: g.stack()}
 	if !atomic {
@@ -666,15 +665,23 @@ func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 		if cell.Load() == 0 {
 			putInfo(addr, false, g.ep, info)
 			if firstAccess(cell, g.cr|uint64(mask)) {
+				if gcForgets {
+					p.setUnnoted(addr)
+				}
 				if afterFirstRead != nil {
 					afterFirstRead()
 				}
 				return
 			}
 		}
+		if gcForgets {
+			g.noteAt(p, addr, gen)
+		}
 		if readShared(g, cell, mask, info) {
 			return
 		}
+	} else if gcForgets {
+		g.noteAt(p, addr, gen)
 	}
 	if countSlow {
 		lockedPaths.Add(1)
@@ -871,7 +878,8 @@ func writeSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	}
 	cell := g.cell(addr)
 	if gcForgets {
-		g.checkObject(g.page, addr)
+		p := g.page
+		g.noteAt(p, addr, checkPage(p, addr))
 	}
 	info := accessInfo{goid: g.id, pc: g.userPC(pc), stk: g.stack()}
 	if !atomic {
@@ -943,12 +951,12 @@ func writeSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	}
 }
 
-// armGCWatch arranges for gcGen to advance after every garbage collection:
-// a finalizer on an unreachable object runs once per cycle and re-arms.
+// armGCWatch arranges for sweepSyncVars to run after every garbage
+// collection: a finalizer on an unreachable object runs once per cycle and
+// re-arms.
 func armGCWatch() {
 	s := new(gcSentinel)
 	runtime.SetFinalizer(s, func(*gcSentinel) {
-		gcGen.Add(1)
 		sweepSyncVars()
 		armGCWatch()
 	})
