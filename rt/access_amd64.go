@@ -52,8 +52,17 @@ func Write(addr uintptr)
 // inlined), where runtime.Callers would cost more than the rest of the hook.
 // Every FuncEnter must be paired with a FuncExit on the same goroutine.
 //
+// The fast path, which pushes pc when the shadow stack has room, is
+// assembly, as is FuncExit's: instrumented code calls them around every
+// function that makes a call or a hook (5.6M pairs in one goimports run
+// that walked a parsed tree), and the Go versions paid for cur's call to
+// goid's assembly in each.
+//
 //go:noescape
 func FuncEnter(pc uintptr)
+
+// FuncExit records the return from the function of the matching FuncEnter.
+func FuncExit()
 
 // framePCAbove is pcAbove of the return addresses above its caller,
 // found by walking the frame pointers (runtime.Callers costs more than the

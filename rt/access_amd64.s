@@ -9,9 +9,9 @@
 // loads of shadow state are plain MOVs: on amd64 those are the atomic loads
 // that the Go code's atomic.Uint64.Load compiles to.
 
-// gstate lookup, shared by both: AX = addr on entry. On success BX is the
-// caller's *gstate, DX the cell value; otherwise it jumps to slow.
-#define LOOKUP(slow) \
+// GSTATE(slow): BX = the calling goroutine's *gstate (CX its runtime.g),
+// from gcache, as cur finds it; otherwise it jumps to slow.
+#define GSTATE(slow) \
 	CMPB	·fastG(SB), $0 \
 	JEQ	slow \
 	MOVQ	(TLS), CX \
@@ -25,7 +25,13 @@
 	MOVQ	·goidOff(SB), DX \
 	MOVQ	(CX)(DX*1), DX \
 	CMPQ	DX, gstate_id(BX) \
-	JNE	slow \
+	JNE	slow
+
+// gstate lookup, shared by Read and Write: AX = addr on entry. On success
+// BX is the caller's *gstate, DX the cell value; otherwise it jumps to
+// slow.
+#define LOOKUP(slow) \
+	GSTATE(slow) \
 	MOVQ	AX, DX \
 	SHRQ	$const_pageShift, DX \
 	CMPQ	DX, gstate_pkey(BX) \
@@ -133,6 +139,10 @@ TEXT writeSlowCall<>(SB), NOSPLIT, $16-0
 	RET
 
 // func FuncEnter(pc uintptr)
+//
+// The fast path pushes pc on the shadow stack when it has room (as
+// funcEnter's append would) and the goroutine is not one of the runtime's
+// callback goroutines; the rest is funcEnter's.
 TEXT ·FuncEnter(SB), NOSPLIT|NOFRAME, $0-8
 	MOVQ	pc+0(FP), AX
 	TESTQ	AX, AX
@@ -140,7 +150,41 @@ TEXT ·FuncEnter(SB), NOSPLIT|NOFRAME, $0-8
 	MOVQ	8(BP), AX // the instrumented function's return address
 	MOVQ	AX, pc+0(FP)
 known:
+	GSTATE(enterslow)
+	CMPB	gstate_runtimeCB(BX), $0
+	JNE	enterslow
+	MOVQ	(gstate_frames+8)(BX), DX // len
+	CMPQ	DX, (gstate_frames+16)(BX) // cap
+	JAE	enterslow
+	MOVQ	gstate_frames(BX), SI
+	MOVQ	AX, (SI)(DX*8) // a uintptr: no write barrier
+	INCQ	DX
+	MOVQ	DX, (gstate_frames+8)(BX)
+	MOVB	$0, gstate_stkValid(BX)
+	RET
+enterslow:
 	JMP	·funcEnter(SB)
+
+// func FuncExit()
+//
+// funcExit, with the goroutine found as in FuncEnter.
+TEXT ·FuncExit(SB), NOSPLIT|NOFRAME, $0-0
+	GSTATE(exitslow)
+	MOVQ	(gstate_frames+8)(BX), DX // n
+	TESTQ	DX, DX
+	JEQ	exitdone
+	CMPQ	DX, (gstate_frameIDs+8)(BX)
+	JNE	popframe
+	LEAQ	-1(DX), SI
+	MOVQ	SI, (gstate_frameIDs+8)(BX)
+popframe:
+	DECQ	DX
+	MOVQ	DX, (gstate_frames+8)(BX)
+	MOVB	$0, gstate_stkValid(BX)
+exitdone:
+	RET
+exitslow:
+	JMP	·funcExit(SB)
 
 // func framePCs(pcs *[framePCsMax]uintptr) int
 TEXT ·framePCs(SB), NOSPLIT|NOFRAME, $0-16

@@ -75,6 +75,9 @@ func FuncEnter(pc uintptr) {
 	funcEnter(pc)
 }
 
+// FuncExit records the return from the function of the matching FuncEnter.
+func FuncExit() { funcExit() }
+
 // framePCAbove has no frame-pointer walk on these ports: hookPC and
 // userPC use runtime.Callers.
 func framePCAbove() (uintptr, bool) { return 0, false }

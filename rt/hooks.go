@@ -186,8 +186,9 @@ func funcEnter(pc uintptr) {
 	g.stkValid = false
 }
 
-// FuncExit records the return from the function of the matching FuncEnter.
-func FuncExit() {
+// funcExit is FuncExit: it pops the shadow stack (the assembly fast path
+// on amd64 does the same).
+func funcExit() {
 	g := cur()
 	if n := len(g.frames); n > 0 {
 		g.frames = g.frames[:n-1]
