@@ -71,8 +71,13 @@ func findObject(p, refBase, refOff uintptr) (base uintptr, s unsafe.Pointer, obj
 // naming it (curGen).
 var gcSlot unsafe.Pointer // *gcToken
 
-// gcToken names a collection cycle.
-type gcToken struct{ gen uint32 }
+// gcToken names a collection cycle. The tokens are static, taken in turn:
+// allocating one after each collection counted as a malloc of the
+// program's (test/closure.go counts them around code that allocates
+// nothing).
+type gcToken struct{ gen atomic.Uint32 }
+
+var gcTokens [64]gcToken
 
 // lastGen is the last cycle number handed out.
 var lastGen atomic.Uint32
@@ -91,18 +96,27 @@ func init() { registerGCSlot(unsafe.Pointer(&gcSlot)) }
 // history recorded while curGen was gen is the history of a live object
 // (or one a goroutine still holds) as long as curGen says gen.
 //
-// Each token gets a new number, and a token is installed only in an empty
-// slot: a caller that finds the slot emptied by a collection returns a
-// token installed after that, by itself or another caller, whose number
-// no caller had before.
+// Each installed token gets a number no caller had before, and a token is
+// installed only in an empty slot: a caller that finds the slot emptied by
+// a collection returns a number installed after that, by itself or
+// another caller. A token's number is returned only if the token is still
+// in the slot after the number was read, so a token reused for a later
+// cycle while a caller read it gives that caller the later number (a
+// spurious new cycle costs a page check, never a missed one).
 func curGen() uint32 {
 	for {
-		if t := (*gcToken)(atomic.LoadPointer(&gcSlot)); t != nil {
-			return t.gen
+		if p := atomic.LoadPointer(&gcSlot); p != nil {
+			g := (*gcToken)(p).gen.Load()
+			if atomic.LoadPointer(&gcSlot) == p {
+				return g
+			}
+			continue
 		}
-		t := &gcToken{gen: lastGen.Add(1)}
+		g := lastGen.Add(1)
+		t := &gcTokens[g%uint32(len(gcTokens))]
+		t.gen.Store(g)
 		if atomic.CompareAndSwapPointer(&gcSlot, nil, unsafe.Pointer(t)) {
-			return t.gen
+			return g
 		}
 	}
 }

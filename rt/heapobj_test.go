@@ -258,3 +258,19 @@ func TestObjCacheWays(t *testing.T) {
 		}
 	})
 }
+
+// TestCurGenNoAlloc: the first curGen after a collection allocates nothing
+// (a program that counts its mallocs around allocation-free code must see
+// none; test/closure.go does).
+func TestCurGenNoAlloc(t *testing.T) {
+	var before, after runtime.MemStats
+	for range 3 {
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		curGen()
+		runtime.ReadMemStats(&after)
+		if n := after.Mallocs - before.Mallocs; n != 0 {
+			t.Fatalf("curGen after a collection: %d mallocs, want 0", n)
+		}
+	}
+}
