@@ -592,11 +592,17 @@ func infoTag(addr uintptr, write bool) uintptr {
 func putInfo(addr uintptr, write bool, e epoch, info accessInfo) {
 	tag := infoTag(addr, write)
 	en := infoOf(tag)
-	if !en.mu.CompareAndSwap(0, 1) {
+	for i := 0; !en.mu.CompareAndSwap(0, 1); i++ {
 		// Another goroutine is recording an access to the same entry
-		// right now: a report against this access will say its stack
-		// was not restored, as when the entry is overwritten later.
-		return
+		// right now, often one to the same word: wait for it, briefly.
+		// Giving up at once lost the first of two racing writes' details
+		// whenever the second recorded its own at that moment (its report
+		// then said "[failed to restore the stack]"). If the holder was
+		// preempted, a report against this access says so too.
+		if i > 1000 {
+			return
+		}
+		spinPause()
 	}
 	en.tag, en.ep, en.goid, en.pc, en.stk = tag, e, info.goid, info.pc, info.stk
 	en.mu.Store(0)
