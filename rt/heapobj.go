@@ -199,11 +199,16 @@ func refreshPage(p *shadowPage, addr uintptr) {
 	p.mu.Unlock()
 }
 
+// unnotedBit returns the word of p.unnoted holding word i's mark, and the
+// mark's bit.
+func (p *shadowPage) unnotedBit(i uintptr) (*atomic.Uint64, uint64) {
+	return &p.unnoted[i>>6], uint64(1) << (i & 63)
+}
+
 // setUnnoted marks the word of addr as unnoted: a first read, which noted
 // no object, gave it its history.
 func (p *shadowPage) setUnnoted(addr uintptr) {
-	i := (addr >> 3) & (wordsPerPage - 1)
-	w, b := &p.unnoted[i>>6], uint64(1)<<(i&63)
+	w, b := p.unnotedBit((addr >> 3) & (wordsPerPage - 1))
 	if w.Load()&b == 0 {
 		w.Or(b)
 	}
@@ -212,8 +217,7 @@ func (p *shadowPage) setUnnoted(addr uintptr) {
 // setNoted says that the history of addr's word is that of an object
 // noted since p was last checked.
 func (p *shadowPage) setNoted(addr uintptr) {
-	i := (addr >> 3) & (wordsPerPage - 1)
-	w, b := &p.unnoted[i>>6], uint64(1)<<(i&63)
+	w, b := p.unnotedBit((addr >> 3) & (wordsPerPage - 1))
 	if w.Load()&b != 0 {
 		w.And(^b)
 	}
@@ -240,7 +244,7 @@ func forgetDead(p *shadowPage, pageBase uintptr) {
 		for j+1 < len(objs) && objs[j+1].base <= a {
 			j++
 		}
-		w, b := &p.unnoted[i>>6], uint64(1)<<(i&63)
+		w, b := p.unnotedBit(uintptr(i))
 		if p.cells[i].Load() == 0 || w.Load()&b == 0 && j >= 0 && alive[j] {
 			continue
 		}

@@ -124,19 +124,7 @@ func TestGCLargeObjectRace(t *testing.T) {
 func TestGCNeighbourDies(t *testing.T) {
 	gcForgets = true
 	defer func() { gcForgets = false }()
-	var live *[4]uint64
-	var dead uintptr
-	for i := 0; live == nil; i++ {
-		if i == 1000 {
-			t.Skip("no two objects next to each other")
-		}
-		// Two objects of one size class, one after the other.
-		p, q := newHeap(), newHeap()
-		if addr(q) == addr(p)+32 && addr(p)>>pageShift == addr(q)>>pageShift {
-			live, dead = p, addr(q)
-		}
-	}
-	escape = nil
+	live, dead := neighbours(t)
 	wantRaces(t, 1, func() {
 		run(func() {
 			Write(addr(live))
@@ -202,6 +190,7 @@ func TestGCKeepsNotedRead(t *testing.T) {
 // dropped.
 func neighbours(t *testing.T) (*[4]uint64, uintptr) {
 	for range 1000 {
+		// Two objects of one size class, one after the other.
 		p, q := newHeap(), newHeap()
 		if addr(q) == addr(p)+32 && addr(p)>>pageShift == addr(q)>>pageShift {
 			escape = nil
