@@ -575,9 +575,16 @@ var infoTab [1 << infoBits]infoEntry
 // (only the bits above a 256 KiB window are scrambled), so that a range
 // access or a loop over an array stores its details into a few cache
 // lines, not one line per word.
-func infoOf(tag uintptr) *infoEntry {
+//
+// The epoch picks one of 8 neighbouring entries: two goroutines writing one
+// word at once (a race, the case a report needs both details for) then
+// mostly record into different entries, where one entry per word made the
+// later one overwrite the earlier's details as the report went to read
+// them.
+func infoOf(tag uintptr, e epoch) *infoEntry {
 	w := uint64(tag >> 3)
 	h := (w^(w>>(infoBits-1))*0x9E3779B97F4A7C15)<<1 | uint64(tag&1)
+	h ^= (uint64(e) * 0x9E3779B97F4A7C15 >> 61) << 1
 	return &infoTab[h&(1<<infoBits-1)]
 }
 
@@ -591,7 +598,7 @@ func infoTag(addr uintptr, write bool) uintptr {
 
 func putInfo(addr uintptr, write bool, e epoch, info accessInfo) {
 	tag := infoTag(addr, write)
-	en := infoOf(tag)
+	en := infoOf(tag, e)
 	for i := 0; !en.mu.CompareAndSwap(0, 1); i++ {
 		// Another goroutine is recording an access to the same entry
 		// right now, often one to the same word: wait for it, briefly.
@@ -613,7 +620,7 @@ func putInfo(addr uintptr, write bool, e epoch, info accessInfo) {
 // were overwritten.
 func getInfo(addr uintptr, write bool, e epoch) accessInfo {
 	tag := infoTag(addr, write)
-	en := infoOf(tag)
+	en := infoOf(tag, e)
 	// Called holding a word lock: spin, pinned, and give up (as if the
 	// entry had been overwritten) rather than wait for an entry whose
 	// writer (putInfo, not always pinned) was preempted.
@@ -751,7 +758,7 @@ func firstAccess(cell *atomic.Uint64, c uint64) bool {
 // hold or the cell changed meanwhile. As for firstAccess, a locked path
 // that loaded the cell before may overwrite this write, which can only miss
 // a race.
-func writeCompact(g *gstate, cell *atomic.Uint64, mask uint8) bool {
+func writeCompact(g *gstate, cell *atomic.Uint64, mask uint8, addr uintptr, info accessInfo) bool {
 	c := cell.Load()
 	if c == 0 || c&cellFull != 0 || !g.vc.covers(epoch(c&^(cellW|cellR)>>epochShift)) {
 		return false
@@ -759,6 +766,12 @@ func writeCompact(g *gstate, cell *atomic.Uint64, mask uint8) bool {
 	if c&cellR != 0 && uint8(c)&^mask != 0 {
 		return false
 	}
+	// The details go in before the cell shows the write, as a first
+	// write's: a goroutine whose write races with this one reads them the
+	// moment it finds the cell (recorded after, they were missing from
+	// such reports now and then, when this goroutine was descheduled in
+	// between). The write they replace happens before g.
+	putInfo(addr, true, g.ep, info)
 	return cell.CompareAndSwap(c, g.cw|uint64(mask))
 }
 
@@ -898,8 +911,7 @@ func writeSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 				return
 			}
 		}
-		if writeCompact(g, cell, mask) {
-			putInfo(addr, true, g.ep, info)
+		if writeCompact(g, cell, mask, addr, info) {
 			return
 		}
 	}
