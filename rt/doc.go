@@ -170,8 +170,9 @@
 // findObject, which also tells the heap from globals and stacks) and a
 // weak pointer to it, made once per object (a per-goroutine cache keeps
 // repeated slow paths on an object from asking again). The first read of
-// a word with no history notes nothing: it marks the word unnoted (a bit
-// in its page). The first slow path in a page after a collection starts
+// a word with no history notes nothing, unless Alloc marked the word (an
+// object instrumented code allocated, up to allocMarkMax bytes): it marks
+// the word unnoted (a bit in its page). The first slow path in a page after a collection starts
 // (the runtime empties a pointer rt registered with it at the start of
 // every cycle, before anything the cycle frees can be reused) forgets each
 // unnoted word and each word whose covering object (the noted one with the
@@ -225,7 +226,11 @@
 //   - A word whose only access before a collection was a first read
 //     forgets that read at the collection (the first read notes no object,
 //     so rt cannot tell whether its object survived): a write after the
-//     collection that races with that read is missed. Noting every object
+//     collection that races with that read is missed. Words of objects
+//     instrumented code allocated (new, &T{...}, escaping variables) are
+//     the exception (Alloc marks them, and their first read notes the
+//     object); memory from make, from std or from uninstrumented packages
+//     is not marked. Noting every object
 //     on its first read (a runtime weak handle each) cost a run that walks
 //     a parsed tree a sixth of its time. Each heap object that a later
 //     slow path reaches costs a weak handle (a special record and 16

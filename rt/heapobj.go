@@ -20,16 +20,24 @@ import (
 // (globals, and memory rt cannot tell from them: mmap'd or C memory) is
 // never freed by the collector, and keeps its history.
 //
-// The first read of a word with no history is the exception: it notes
-// nothing, and marks the word unnoted in its page instead; the page's next
-// check after a collection forgets unnoted words whatever lies below them.
-// Most words of memory that uninstrumented code allocated are read once (a
-// parsed tree that instrumented code walks), and a weak handle for each of
-// their objects (a runtime special record, made under two runtime locks,
-// and its share of every following collection) cost such a run a sixth of
-// its time. What it gives up: a write after a collection that races with a
-// word's lone first read before it. A later slow path on the word (another
-// read in a new epoch, a write) notes its object and clears the mark.
+// The first read of a word with no history in memory that uninstrumented
+// code allocated is the exception: it notes nothing, and marks the word
+// unnoted in its page instead; the page's next check after a collection
+// forgets unnoted words whatever lies below them. Most words of such
+// memory are read once (a parsed tree that instrumented code walks), and a
+// weak handle for each of their objects (a runtime special record, made
+// under two runtime locks, and its share of every following collection)
+// cost such a run a sixth of its time. What it gives up: a write after a
+// collection that races with such a word's lone first read before it. A
+// later slow path on the word (another read in a new epoch, a write) notes
+// its object and clears the mark. Alloc marks the words of the objects
+// instrumented code allocates (the page's allocated bits, created for
+// objects up to allocMarkMax bytes), and their first reads note the
+// object: a variable read once by one goroutine and written later by
+// another, with collections in between (Go's race corpus has several,
+// and finds them with a test before them leaving goroutines that collect
+// all the time), is found. Memory that instrumented code got from make or
+// from a function it did not instrument is not marked.
 //
 // The rule needs no grace period: curGen moves at the start of every
 // cycle, before the cycle can free anything, and an object a goroutine is
@@ -223,6 +231,34 @@ func (p *shadowPage) setNoted(addr uintptr) {
 	}
 }
 
+// isAllocated reports whether the word of addr is marked as memory
+// instrumented code allocated.
+func (p *shadowPage) isAllocated(addr uintptr) bool {
+	i := (addr >> 3) & (wordsPerPage - 1)
+	return p.allocated[i>>6].Load()&(uint64(1)<<(i&63)) != 0
+}
+
+// markAllocated marks the words of [from, to), all in page p, as memory
+// instrumented code allocated: their first reads note their object.
+func (p *shadowPage) markAllocated(from, to uintptr) {
+	if to <= from {
+		return
+	}
+	i, j := (from>>3)&(wordsPerPage-1), ((to-1)>>3)&(wordsPerPage-1)
+	for k := i >> 6; k <= j>>6; k++ {
+		m := ^uint64(0)
+		if k == i>>6 {
+			m &^= uint64(1)<<(i&63) - 1
+		}
+		if k == j>>6 && j&63 != 63 {
+			m &= uint64(1)<<(j&63+1) - 1
+		}
+		if w := &p.allocated[k]; w.Load()&m != m {
+			w.Or(m)
+		}
+	}
+}
+
 // forgetDead forgets the words of p that are unnoted or whose object is not
 // noted or died, and drops the dead objects. Called with p.mu held.
 func forgetDead(p *shadowPage, pageBase uintptr) {
@@ -248,9 +284,13 @@ func forgetDead(p *shadowPage, pageBase uintptr) {
 		if p.cells[i].Load() == 0 || w.Load()&b == 0 && j >= 0 && alive[j] {
 			continue
 		}
-		// The mark goes before the history: a first read that finds the
-		// cell empty after the reset marks the word after this.
+		// The marks go before the history: a first read that finds the
+		// cell empty after the reset marks the word after this. The
+		// object the word was allocated in is gone: so is its hint.
 		w.And(^b)
+		if aw := &p.allocated[i>>6]; aw.Load()&b != 0 {
+			aw.And(^b)
+		}
 		l := lockOf(a)
 		lockWord(l)
 		resetCell(&p.cells[i])

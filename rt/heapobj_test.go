@@ -147,7 +147,7 @@ func TestGCForgetsUnnotedRead(t *testing.T) {
 	gcForgets = true
 	defer func() { gcForgets = false }()
 	live, dead := neighbours(t)
-	Alloc(dead, 32) // no history: the read below is a first read
+	forgetUnmarked(dead, 32) // no history: the read below is a first read
 	wantRaces(t, 1, func() {
 		run(func() {
 			Write(addr(live))
@@ -172,7 +172,7 @@ func TestGCKeepsNotedRead(t *testing.T) {
 	gcForgets = true
 	defer func() { gcForgets = false }()
 	v := heapWord() // kept alive
-	Alloc(v, 8)
+	forgetUnmarked(v, 8)
 	l := heapWord()
 	wantRaces(t, 1, func() {
 		run(func() {
@@ -183,6 +183,97 @@ func TestGCKeepsNotedRead(t *testing.T) {
 		waitGC()
 		Write(v)
 	})
+}
+
+// TestGCKeepsAllocatedRead: the first read of an object instrumented code
+// allocated (Alloc) notes it, so a write after a collection races with
+// that lone read (TestRaceChanItselfNil in Go's race corpus). Without the
+// allocation mark the read is unnoted and forgotten.
+func TestGCKeepsAllocatedRead(t *testing.T) {
+	gcForgets = true
+	defer func() { gcForgets = false }()
+	v := heapWord() // kept alive
+	Alloc(v, 32)
+	wantRaces(t, 1, func() {
+		run(func() { Read(v + 24) })
+		waitGC()
+		Write(v + 24)
+	})
+	// Memory uninstrumented code allocated: the lone read is forgotten.
+	u := heapWord()
+	forgetUnmarked(u, 32)
+	wantRaces(t, 0, func() {
+		run(func() { Read(u) })
+		waitGC()
+		Write(u)
+	})
+}
+
+// TestGCForgetsAllocatedMark: a collection that finds the object of a
+// marked word dead drops the mark with the history, so the next object
+// there, if uninstrumented code allocated it, takes no weak handle.
+func TestGCForgetsAllocatedMark(t *testing.T) {
+	gcForgets = true
+	defer func() { gcForgets = false }()
+	live, dead := neighbours(t)
+	Alloc(dead, 32)
+	run(func() {
+		Write(addr(live))
+		Read(dead)
+	})
+	p := lookupPage(dead >> pageShift)
+	if !p.isAllocated(dead) {
+		t.Fatal("Alloc left the word unmarked")
+	}
+	waitGC()
+	Write(addr(live)) // checks the page
+	if p.isAllocated(dead) {
+		t.Errorf("the dead object's word kept its allocation mark")
+	}
+	runtime.KeepAlive(live)
+}
+
+// TestMarkAllocated: Alloc marks exactly the words of the object, across
+// page and bitmap-word boundaries.
+func TestMarkAllocated(t *testing.T) {
+	gcForgets = true
+	defer func() { gcForgets = false }()
+	buf := new([3 * wordsPerPage]uint64)
+	keepBuf = buf // on the heap: Alloc ignores the goroutine's stack
+	defer func() { keepBuf = nil }()
+	base := (addr(&buf[0]) + 1<<pageShift - 1) &^ (1<<pageShift - 1) // a page boundary
+	for _, c := range []struct{ off, n uintptr }{
+		{0, 8}, {8, 8}, {504, 16}, {512, 8}, {0, 1 << pageShift}, {4000, 200},
+		{1<<pageShift - 8, 16}, {100, 3}, {1<<pageShift + 64*8 - 8, 8 + 64*8},
+	} {
+		for k := base >> pageShift; k <= (base+2<<pageShift)>>pageShift; k++ {
+			if p := lookupPage(k); p != nil {
+				clear(p.allocated[:])
+			}
+		}
+		Alloc(base+c.off, c.n)
+		for a := base; a < base+2<<pageShift; a += 8 {
+			want := a+8 > base+c.off && a < base+c.off+c.n
+			p := lookupPage(a >> pageShift)
+			if got := p != nil && p.isAllocated(a); got != want {
+				t.Errorf("Alloc(base+%d, %d): word at base+%d marked = %v, want %v", c.off, c.n, a-base, got, want)
+			}
+		}
+	}
+}
+
+var keepBuf *[3 * wordsPerPage]uint64
+
+// forgetUnmarked forgets the history of [a, a+n) as Alloc does, but leaves
+// the words unmarked: memory uninstrumented code allocated.
+func forgetUnmarked(a, n uintptr) {
+	Alloc(a, n)
+	for w := a &^ 7; w < a+n; w += 8 {
+		if p := lookupPage(w >> pageShift); p != nil {
+			i := (w >> 3) & (wordsPerPage - 1)
+			p.allocated[i>>6].And(^(uint64(1) << (i & 63)))
+		}
+	}
 }
 
 // neighbours returns two heap objects of one size class next to each other

@@ -83,6 +83,10 @@ type shadowPage struct {
 	// unnoted has a bit per word whose history a first read gave it
 	// without noting the object (see heapobj.go).
 	unnoted [wordsPerPage / 64]atomic.Uint64
+	// allocated has a bit per word of an object instrumented code
+	// allocated (Alloc): a first read of it notes the object (see
+	// heapobj.go). A hint: a stale bit costs a note, never a race.
+	allocated [wordsPerPage / 64]atomic.Uint64
 }
 
 // shadowRec is the full FastTrack state of a word whose state does not fit
@@ -675,10 +679,17 @@ func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 		// restore the stack]"). Only for a word without history: the
 		// entry may hold an earlier read's details a report needs. If the
 		// cell changed meanwhile, the locked path records the read again.
+		noted := false
 		if cell.Load() == 0 {
+			// A first read notes the object only if instrumented code
+			// allocated it (see heapobj.go).
+			if gcForgets && p.isAllocated(addr) {
+				g.noteAt(p, addr, gen)
+				noted = true
+			}
 			putInfo(addr, false, g.ep, info)
 			if firstAccess(cell, g.cr|uint64(mask)) {
-				if gcForgets {
+				if gcForgets && !noted {
 					p.setUnnoted(addr)
 				}
 				if afterFirstRead != nil {
@@ -687,7 +698,7 @@ func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 				return
 			}
 		}
-		if gcForgets {
+		if gcForgets && !noted {
 			g.noteAt(p, addr, gen)
 		}
 		if readShared(g, cell, mask, info) {
