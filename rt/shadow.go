@@ -580,15 +580,19 @@ var infoTab [1 << infoBits]infoEntry
 // access or a loop over an array stores its details into a few cache
 // lines, not one line per word.
 //
-// The epoch picks one of 8 neighbouring entries: two goroutines writing one
-// word at once (a race, the case a report needs both details for) then
-// mostly record into different entries, where one entry per word made the
-// later one overwrite the earlier's details as the report went to read
-// them.
+// The epoch picks one of 8 entries, the index's top 3 bits: two goroutines
+// writing one word at once (a race, the case a report needs both details
+// for) then mostly record into different entries, where one entry per word
+// made the later one overwrite the earlier's details as the report went to
+// read them. Not its low bits: a word's entry for one epoch was then a
+// neighbour's for another, and a goroutine's write to one word overwrote
+// the details of another goroutine's racing write to the next (racyalloc
+// said "[failed to restore the stack]" 1 run in 20). Words less than
+// 32 KiB apart never share an entry.
 func infoOf(tag uintptr, e epoch) *infoEntry {
 	w := uint64(tag >> 3)
 	h := (w^(w>>(infoBits-1))*0x9E3779B97F4A7C15)<<1 | uint64(tag&1)
-	h ^= (uint64(e) * 0x9E3779B97F4A7C15 >> 61) << 1
+	h ^= (uint64(e) * 0x9E3779B97F4A7C15 >> 61) << (infoBits - 3)
 	return &infoTab[h&(1<<infoBits-1)]
 }
 
@@ -674,11 +678,11 @@ func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	}
 	info := accessInfo{goid: g.id, pc: g.userPC(pc), stk: g.stack()}
 	if !atomic {
-		// The details go in first: a writer that sees the read the moment
-		// the cell shows it must find them (a report said "[failed to
-		// restore the stack]"). Only for a word without history: the
-		// entry may hold an earlier read's details a report needs. If the
-		// cell changed meanwhile, the locked path records the read again.
+		// The details go in with the read (recordCAS): a writer that sees
+		// the read the moment the cell shows it must find them. Only for
+		// a word without history: the entry may hold an earlier read's
+		// details a report needs. If the cell changed meanwhile, the
+		// locked path records the read again.
 		noted := false
 		if cell.Load() == 0 {
 			// A first read notes the object only if instrumented code
@@ -687,8 +691,7 @@ func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 				g.noteAt(p, addr, gen)
 				noted = true
 			}
-			putInfo(addr, false, g.ep, info)
-			if firstAccess(cell, g.cr|uint64(mask)) {
+			if firstAccess(cell, g.cr|uint64(mask), addr, false, g.ep, info) {
 				if gcForgets && !noted {
 					p.setUnnoted(addr)
 				}
@@ -751,12 +754,42 @@ var afterFirstRead func()
 
 // firstAccess records the first access to a word with no history (fresh
 // or forgotten memory: nothing to race with) without the word lock: c is
-// the compact cell of the access. It reports false if the word has
-// history, or got some meanwhile: then the locked path decides. A locked
-// path that read the empty cell just before may overwrite the access,
-// which can only miss a race.
-func firstAccess(cell *atomic.Uint64, c uint64) bool {
-	return cell.Load() == 0 && cell.CompareAndSwap(0, c)
+// the compact cell of the access, info its details. It reports false if
+// the word has history, or got some meanwhile: then the locked path
+// decides. A locked path that read the empty cell just before may
+// overwrite the access, which can only miss a race.
+func firstAccess(cell *atomic.Uint64, c uint64, addr uintptr, write bool, e epoch, info accessInfo) bool {
+	return cell.Load() == 0 && recordCAS(cell, 0, c, addr, write, e, info)
+}
+
+// recordCAS makes the cell go from old to c, an access whose details are
+// info, without the word lock. The details go in first, and their table
+// entry is held across the compare-and-swap: a goroutine that finds the
+// access in the cell finds its details (recorded after, they were missing
+// from reports now and then), and one whose swap would fail (the cell
+// changed) writes none. Two goroutines writing a fresh word at once often
+// map to one entry (1 in 8: see infoOf); the one that lost used to
+// overwrite the winner's details, and the report of the race between them
+// said "[failed to restore the stack]" for the previous write. It reports
+// whether the swap was made.
+func recordCAS(cell *atomic.Uint64, old, c uint64, addr uintptr, write bool, e epoch, info accessInfo) bool {
+	tag := infoTag(addr, write)
+	en := infoOf(tag, e)
+	for i := 0; !en.mu.CompareAndSwap(0, 1); i++ {
+		if i > 1000 {
+			// The holder was preempted: record the access without its
+			// details rather than wait.
+			return cell.CompareAndSwap(old, c)
+		}
+		spinPause()
+	}
+	ok := false
+	if cell.Load() == old {
+		en.tag, en.ep, en.goid, en.pc, en.stk = tag, e, info.goid, info.pc, info.stk
+		ok = cell.CompareAndSwap(old, c)
+	}
+	en.mu.Store(0)
+	return ok
 }
 
 // writeCompact is FastTrack's write rule without the word lock, for the
@@ -777,13 +810,9 @@ func writeCompact(g *gstate, cell *atomic.Uint64, mask uint8, addr uintptr, info
 	if c&cellR != 0 && uint8(c)&^mask != 0 {
 		return false
 	}
-	// The details go in before the cell shows the write, as a first
-	// write's: a goroutine whose write races with this one reads them the
-	// moment it finds the cell (recorded after, they were missing from
-	// such reports now and then, when this goroutine was descheduled in
-	// between). The write they replace happens before g.
-	putInfo(addr, true, g.ep, info)
-	return cell.CompareAndSwap(c, g.cw|uint64(mask))
+	// The details go in with the write, as a first write's (recordCAS).
+	// The write they replace happens before g.
+	return recordCAS(cell, c, g.cw|uint64(mask), addr, true, g.ep, info)
 }
 
 // readShared is FastTrack's read-shared rule without the word lock, for
@@ -913,14 +942,11 @@ func writeSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	}
 	info := accessInfo{goid: g.id, pc: g.userPC(pc), stk: g.stack()}
 	if !atomic {
-		// A first write's details go in before the cell shows it, as a
-		// first read's. Only then: the entry holds the last write's
-		// details, which the locked path may need for a report.
-		if cell.Load() == 0 {
-			putInfo(addr, true, g.ep, info)
-			if firstAccess(cell, g.cw|uint64(mask)) {
-				return
-			}
+		// A first write's details go in with it, as a first read's.
+		// Only then: the entry holds the last write's details, which the
+		// locked path may need for a report.
+		if firstAccess(cell, g.cw|uint64(mask), addr, true, g.ep, info) {
+			return
 		}
 		if writeCompact(g, cell, mask, addr, info) {
 			return
