@@ -112,6 +112,11 @@
 // with -tags purego) it is Go that calls getg assembly. Shadow pages
 // (4 KiB of memory each, pointer-free) are found through a lock-free
 // open-addressing directory; there is no global lock on the access path.
+// On Linux with transparent huge pages their cells are carved from
+// mappings outside the Go heap that ask for huge pages (one page fault
+// per 2 MiB of shadow, not per 4 KiB), with a never-touched heap object
+// of the same total size so that collections are paced as if the cells
+// were in the heap; elsewhere they are heap objects (cellmem.go).
 //
 // Sync objects live in a 256-way sharded table. Release (store) replaces
 // the object's clock, ReleaseMerge joins into it, Acquire joins it into the

@@ -298,7 +298,7 @@ func newPage(key uintptr) *shadowPage {
 		pdir.Store(nd)
 		d = nd
 	}
-	p := &shadowPage{key: key, cells: new(shadowCells)}
+	p := &shadowPage{key: key, cells: newCells()}
 	p.gen.Store(curGen())
 	putPage(d, p)
 	return p

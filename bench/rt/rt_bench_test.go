@@ -99,6 +99,27 @@ func BenchmarkWriteNewObject(b *testing.B) {
 	runtime.KeepAlive(objs)
 }
 
+// BenchmarkReadNewObject: each word of a new heap object, allocated by
+// code rt does not see (no Alloc: a parser in an uninstrumented package),
+// is read once, as instrumented code walking a parsed tree does: every
+// read is a word's first, the slow path without the word lock.
+func BenchmarkReadNewObject(b *testing.B) {
+	objs := make([]*[4]uint64, 4096)
+	cpu0 := cpuTime()
+	for i := range b.N / 4 {
+		p := new([4]uint64)
+		objs[i%len(objs)] = p
+		a := uintptr(unsafe.Pointer(p))
+		rt.Read(a)
+		rt.Read(a + 8)
+		rt.Read(a + 16)
+		rt.Read(a + 24)
+	}
+	perAccess(b, b.N)
+	cpuPerAccess(b, cpu0, b.N)
+	runtime.KeepAlive(objs)
+}
+
 // BenchmarkSharedRead: several goroutines read the same words after a sync:
 // read-share once per word, then read-shared-same-epoch.
 func BenchmarkSharedRead(b *testing.B) {

@@ -3,11 +3,12 @@
 // id for report headers, and a write that takes no lock for the fatal path.
 //
 // Every function is allocation-free and usable in a fork child: no locks,
-// no allocation, raw system calls where the OS allows them. Ports that reach
-// the kernel only through libc (darwin, ios, openbsd, solaris, illumos, aix)
-// or that have no signal masks (plan9 notes, windows, js, wasip1) document
-// what they do instead in their own file; one file per port, as in
-// runtime/race.
+// no allocation, raw system calls where the OS allows them. The exceptions
+// are HugePageSize and MapHuge, the memory reservation for rt's shadow,
+// which rt calls from its slow paths only. Ports that reach the kernel
+// only through libc (darwin, ios, openbsd, solaris, illumos, aix) or that
+// have no signal masks (plan9 notes, windows, js, wasip1) document what
+// they do instead in their own file; one file per port, as in runtime/race.
 package platform
 
 // Sigset is a saved signal mask, large enough for every supported kernel's
