@@ -20,7 +20,8 @@ const allocMarkMax = 32 << 10
 // Its cost grows with the shadow that is there to forget, not with n
 // alone: an address on the goroutine's own stack has no shadow worth
 // keeping (the slow paths ignore it), a page without shadow has nothing
-// to forget (and is created only to be marked), and an empty cell is skipped without its lock.
+// to forget (and is created only to be marked), and an empty cell is
+// skipped without its lock.
 // Nothing else touches the cells of fresh memory except a slow path for a
 // neighbouring object sharing the first or last word (tiny allocations)
 // and the garbage-collection rule's page reset, both under the word lock,

@@ -586,9 +586,9 @@ var infoTab [1 << infoBits]infoEntry
 // made the later one overwrite the earlier's details as the report went to
 // read them. Not its low bits: a word's entry for one epoch was then a
 // neighbour's for another, and a goroutine's write to one word overwrote
-// the details of another goroutine's racing write to the next (racyalloc
-// said "[failed to restore the stack]" 1 run in 20). Words less than
-// 32 KiB apart never share an entry.
+// the details of another goroutine's racing write to the next (racyalloc's
+// report said "[failed to restore the stack]" under load). Words less
+// than 32 KiB apart never share an entry.
 func infoOf(tag uintptr, e epoch) *infoEntry {
 	w := uint64(tag >> 3)
 	h := (w^(w>>(infoBits-1))*0x9E3779B97F4A7C15)<<1 | uint64(tag&1)
