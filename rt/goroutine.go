@@ -162,10 +162,10 @@ var (
 	gtab atomic.Pointer[gtable]
 
 	gmu         sync.Mutex
-	live        int      // goroutines in the table
-	nslots      uint32   // slots ever handed out
-	freeSlots   []uint32 // retired slots, oldest first (see slotQuarantine)
-	sinceSweep  int      // registrations since the last liveness sweep
+	live        int                               // goroutines in the table
+	nslots      uint32                            // slots ever handed out
+	freeSlots   = slotQueue{buf: freeSlotsBuf[:]} // retired slots (see slotQuarantine)
+	sinceSweep  int                               // registrations since the last liveness sweep
 	finished    [1024]retiredG
 	finishedPos int
 )
@@ -339,11 +339,39 @@ func runsCallbacks() bool {
 // TSan's thread quarantine does.
 const slotQuarantine = 64
 
+// freeSlotsBuf is freeSlots' first buffer. It is static, so a goroutine's
+// end (Finished) allocates nothing until more than its length of slots
+// wait at once: programs count their mallocs around code whose goroutines
+// may be finishing meanwhile ($GOROOT/test/closure.go does).
+var freeSlotsBuf [4 * slotQuarantine]uint32
+
+// A slotQueue is a FIFO of slots in a ring buffer that doubles when full.
+type slotQueue struct {
+	buf     []uint32
+	head, n int
+}
+
+func (q *slotQueue) push(s uint32) {
+	if q.n == len(q.buf) {
+		nb := make([]uint32, max(2*len(q.buf), 16))
+		k := copy(nb, q.buf[q.head:])
+		copy(nb[k:], q.buf[:q.head])
+		q.buf, q.head = nb, 0
+	}
+	q.buf[(q.head+q.n)%len(q.buf)] = s
+	q.n++
+}
+
+func (q *slotQueue) pop() uint32 {
+	s := q.buf[q.head]
+	q.head = (q.head + 1) % len(q.buf)
+	q.n--
+	return s
+}
+
 func allocSlotLocked() uint32 {
-	if len(freeSlots) > slotQuarantine {
-		s := freeSlots[0]
-		freeSlots = append(freeSlots[:0], freeSlots[1:]...)
-		return s
+	if freeSlots.n > slotQuarantine {
+		return freeSlots.pop()
 	}
 	s := nslots
 	if s >= maxSlots {
@@ -415,7 +443,7 @@ func retireLocked(g *gstate) {
 		gcacheSlot(g.gp).CompareAndSwap(g, nil)
 	}
 	if slotClock(g.slot).Load() < clockMask-1<<20 {
-		freeSlots = append(freeSlots, g.slot) // else exhausted: never reused
+		freeSlots.push(g.slot) // else exhausted: never reused
 	}
 	finished[finishedPos] = retiredG{g.id, g.create}
 	finishedPos = (finishedPos + 1) % len(finished)
