@@ -47,6 +47,7 @@ type chanRec struct {
 	ep     epoch
 	lo, hi uint64 // hi is openRank until the operation completes
 	goid   int64
+	next   *chanRec // in chanState.free
 }
 
 const openRank = ^uint64(0)
@@ -79,9 +80,18 @@ type chanState struct {
 	recv     chanSide
 	// bcast is released by ChanBroadcast and acquired by every receive
 	// that completes after it.
-	bcast   vclock
-	free    []*chanRec
-	scratch []*chanRec
+	bcast vclock
+	// free lists the records no side holds, linked through next: giving
+	// one back allocates nothing, so a done hook that runs after its
+	// partner went on (the end of a hand-off) does not show in the
+	// program's malloc count (test/closure.go counts them).
+	free *chanRec
+}
+
+// release gives x back to st's free list.
+func (st *chanState) release(x *chanRec) {
+	*x = chanRec{next: st.free}
+	st.free = x
 }
 
 type chanShard struct {
@@ -118,10 +128,9 @@ func chanStart(g *gstate, ch uintptr, send bool) {
 	if send {
 		side = &st.send
 	}
-	var r *chanRec
-	if n := len(st.free); n > 0 {
-		r = st.free[n-1]
-		st.free = st.free[:n-1]
+	r := st.free
+	if r != nil {
+		st.free = r.next
 	} else {
 		r = new(chanRec)
 	}
@@ -203,8 +212,7 @@ func chanCancel(g *gstate, ch uintptr) {
 		for _, x := range side.recs {
 			if x.hi == openRank && x.goid == g.id {
 				side.started--
-				*x = chanRec{}
-				st.free = append(st.free, x)
+				st.release(x)
 				continue
 			}
 			kept = append(kept, x)
@@ -256,8 +264,7 @@ func (st *chanState) pruneSide(s *chanSide, dead func(*chanRec) bool) {
 	kept := s.recs[:0]
 	for _, x := range s.recs {
 		if x.hi != openRank && dead(x) {
-			*x = chanRec{}
-			st.free = append(st.free, x)
+			st.release(x)
 			continue
 		}
 		if x.hi != openRank {
@@ -283,8 +290,7 @@ func (st *chanState) pruneSide(s *chanSide, dead func(*chanRec) bool) {
 				s.floor.set(x.ep.slot(), x.ep.clock())
 			}
 			s.floorHi = max(s.floorHi, x.hi)
-			*x = chanRec{}
-			st.free = append(st.free, x)
+			st.release(x)
 			continue
 		}
 		kept = append(kept, x)

@@ -1,6 +1,8 @@
 package rt
 
 import (
+	"runtime"
+	"runtime/debug"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -306,4 +308,41 @@ func TestChanBroadcast(t *testing.T) {
 		Write(x)
 		w()
 	})
+}
+
+// TestChanDoneAllocatesNothing: the done hooks give records back without
+// allocating. A done hook may run after its partner went on (the sender of
+// a hand-off is still in ChanSendDone while the receiver runs), and
+// programs count their mallocs there ($GOROOT/test/closure.go does).
+func TestChanDoneAllocatesNothing(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	const n = maxChanRecs // fewer than would be merged into a floor clock
+	c := make(chan int, n)
+	a := chanPtr(c)
+	var before, after runtime.MemStats
+	var allocs uint64
+	for round := range 2 {
+		for i := range n {
+			ChanSend(a)
+			c <- i
+			runtime.ReadMemStats(&before)
+			ChanSendDone(a, cap(c))
+			runtime.ReadMemStats(&after)
+			allocs += after.Mallocs - before.Mallocs
+		}
+		for range n {
+			ChanRecv(a)
+			<-c
+			runtime.ReadMemStats(&before)
+			ChanRecvDone(a)
+			runtime.ReadMemStats(&after)
+			allocs += after.Mallocs - before.Mallocs
+		}
+		if st := stateOf(a); st.free == nil {
+			t.Fatalf("round %d: no free records after %d sends and receives", round, n)
+		}
+	}
+	if allocs != 0 {
+		t.Errorf("done hooks allocated %d times in %d operations; want 0", allocs, 2*2*n)
+	}
 }
