@@ -94,7 +94,8 @@ func TestRun(t *testing.T) {
 	env := []string{"GORACE=atexit_sleep_ms=0"}
 	// iosync: the file and HTTP edges (iosync.go).
 	// reuse: memory freed and allocated again (alloc.go).
-	for _, name := range []string{"semantics", "racefree", "iosync", "reuse"} {
+	// mallocs: rt allocates nothing when a goroutine's hand-off ends.
+	for _, name := range []string{"semantics", "racefree", "iosync", "reuse", "mallocs"} {
 		plain := run(t, filepath.Join(bin, "plain_"+name), env...)
 		inst := run(t, filepath.Join(bin, "inst_"+name), env...)
 		if plain.stdout != inst.stdout || plain.code != inst.code {
