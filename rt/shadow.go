@@ -5,7 +5,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	_ "unsafe" // linkname
+	"unsafe"
 
 	"github.com/raceinst/raceinst/rt/internal/goid"
 )
@@ -667,6 +667,9 @@ func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	if goid.OnStack(g.gp, addr) {
 		return // a goroutine's own stack is never shared
 	}
+	if !atomic {
+		prefetchW(unsafe.Pointer(infoOf(infoTag(addr, false), g.ep))) // for recordCAS
+	}
 	if countSlow {
 		slowPaths.Add(1)
 	}
@@ -931,6 +934,9 @@ func writeSlow(g *gstate, addr uintptr, mask uint8, pc uintptr) {
 func writeSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 	if goid.OnStack(g.gp, addr) {
 		return
+	}
+	if !atomic {
+		prefetchW(unsafe.Pointer(infoOf(infoTag(addr, true), g.ep))) // for recordCAS
 	}
 	if countSlow {
 		slowPaths.Add(1)

@@ -2,6 +2,11 @@
 
 package rt
 
+import "unsafe"
+
 // spinPause is an empty step of a spin wait where rt has no pause
 // instruction.
 func spinPause() {}
+
+// prefetchW does nothing where rt has no prefetch instruction.
+func prefetchW(p unsafe.Pointer) {}
