@@ -668,7 +668,7 @@ func readSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 		return // a goroutine's own stack is never shared
 	}
 	if !atomic {
-		prefetchW(unsafe.Pointer(infoOf(infoTag(addr, false), g.ep))) // for recordCAS
+		prefetch(unsafe.Pointer(infoOf(infoTag(addr, false), g.ep))) // for recordCAS
 	}
 	if countSlow {
 		slowPaths.Add(1)
@@ -936,7 +936,7 @@ func writeSlowA(g *gstate, addr uintptr, mask uint8, pc uintptr, atomic bool) {
 		return
 	}
 	if !atomic {
-		prefetchW(unsafe.Pointer(infoOf(infoTag(addr, true), g.ep))) // for recordCAS
+		prefetch(unsafe.Pointer(infoOf(infoTag(addr, true), g.ep))) // for recordCAS
 	}
 	if countSlow {
 		slowPaths.Add(1)

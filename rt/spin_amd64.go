@@ -10,10 +10,10 @@ import "unsafe"
 //go:noescape
 func spinPause()
 
-// prefetchW asks the core to bring p's cache line in, for writing, while
-// the caller goes on: the slow paths start the load of their details
+// prefetch asks the core to bring p's cache line in (PREFETCHT0: Go's
+// assembler has no PREFETCHW) while the caller goes on: the slow paths start the load of their details
 // entry (infoTab, usually not in cache) before the work that comes ahead
 // of its locked compare-and-swap.
 //
 //go:noescape
-func prefetchW(p unsafe.Pointer)
+func prefetch(p unsafe.Pointer)

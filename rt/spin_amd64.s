@@ -7,8 +7,8 @@ TEXT ·spinPause(SB), NOSPLIT|NOFRAME, $0-0
 	PAUSE
 	RET
 
-// func prefetchW(p unsafe.Pointer): PREFETCHT0 (Go's assembler has no PREFETCHW)
-TEXT ·prefetchW(SB), NOSPLIT|NOFRAME, $0-8
+// func prefetch(p unsafe.Pointer)
+TEXT ·prefetch(SB), NOSPLIT|NOFRAME, $0-8
 	MOVQ	p+0(FP), AX
 	PREFETCHT0	(AX)
 	RET

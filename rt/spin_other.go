@@ -8,5 +8,5 @@ import "unsafe"
 // instruction.
 func spinPause() {}
 
-// prefetchW does nothing where rt has no prefetch instruction.
-func prefetchW(p unsafe.Pointer) {}
+// prefetch does nothing where rt has no prefetch instruction.
+func prefetch(p unsafe.Pointer) {}
