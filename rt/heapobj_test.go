@@ -165,6 +165,56 @@ func TestGCForgetsUnnotedRead(t *testing.T) {
 	runtime.KeepAlive(live)
 }
 
+// TestGCForgetsWithoutWordLock: the page check after a collection empties
+// a compact cell without taking its word lock (forgetDead): held by
+// someone else, the lock does not stop the check, and the word still
+// loses its history.
+func TestGCForgetsWithoutWordLock(t *testing.T) {
+	gcForgets = true
+	defer func() { gcForgets = false }()
+	live, dead := neighbours(t)
+	forgetUnmarked(dead, 32)
+	wantRaces(t, 0, func() {
+		run(func() {
+			Write(addr(live))
+			Read(dead)
+		})
+		if c := cellValue(dead); c == 0 || c&cellFull != 0 {
+			t.Fatalf("the first read left cell %#x, want a compact one", c)
+		}
+		l := lockOf(dead)
+		if lockOf(addr(live)) == l {
+			t.Skip("both words have one lock")
+		}
+		waitGC()
+		l.Store(1) // a holder (not pinned: this goroutine waits below)
+		defer l.Store(0)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			Write(addr(live)) // checks the page
+		}()
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+			t.Fatal("the page check waited for the word lock of a compact cell")
+		}
+	})
+	if c := cellValue(dead); c != 0 {
+		t.Errorf("the unnoted word kept its history %#x", c)
+	}
+	runtime.KeepAlive(live)
+}
+
+// cellValue returns the cell of addr's word, 0 if it has no shadow.
+func cellValue(a uintptr) uint64 {
+	p := lookupPage(a >> pageShift)
+	if p == nil {
+		return 0
+	}
+	return p.cells[(a>>3)&(wordsPerPage-1)].Load()
+}
+
 // TestGCKeepsNotedRead: a read that is not a word's first notes its
 // object, and the word's history then survives collections while the
 // object lives.
