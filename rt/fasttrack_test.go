@@ -452,3 +452,68 @@ func TestWriteCompactLockFree(t *testing.T) {
 	// An unordered write is not settled without the lock: it races.
 	wantRaces(t, 1, func() { run(func() { Write(a) }) })
 }
+
+// TestReadCompactLockFree checks that a read after a read that happens
+// before it, alone in a compact cell, takes no word lock (readCompact) and
+// replaces it, and that the reads it must not settle still take the lock:
+// one after a write, one after an unordered read (read-shared), and one
+// next to a read of another byte. A write racing with the new read is
+// still found.
+func TestReadCompactLockFree(t *testing.T) {
+	a, l := heapWord(), heapWord()
+	wantRaces(t, 0, func() {
+		run(func() {
+			Read(a)
+			Release(l) // a new epoch
+			if n := lockedIn(func() { Read(a) }); n != 0 {
+				t.Errorf("a goroutine's read of a word it read before, in a new epoch, locked %d times, want 0", n)
+			}
+			if w, r, shared := state(a); w != 0 || shared || r != cur().ep {
+				t.Errorf("after the read: w=%v r=%v shared=%v, want r=%v alone", w, r, shared, cur().ep)
+			}
+			Release(l)
+		})
+		run(func() {
+			Acquire(l)
+			if n := lockedIn(func() { Read(a) }); n != 0 {
+				t.Errorf("an ordered read by another goroutine locked %d times, want 0", n)
+			}
+			Release(l)
+		})
+	})
+	for _, c := range []struct {
+		name  string
+		first func(a uintptr)
+	}{
+		{"after a write", func(a uintptr) { Write(a) }},
+		{"after a read of another byte", func(a uintptr) { Read(a + 1) }},
+	} {
+		b := heapWord()
+		wantRaces(t, 0, func() {
+			run(func() { Acquire(l); c.first(b); Release(l) })
+			run(func() {
+				Acquire(l)
+				if n := lockedIn(func() { Read(b) }); n != 1 {
+					t.Errorf("a read %s locked %d times, want 1", c.name, n)
+				}
+				Release(l)
+			})
+		})
+	}
+	// An unordered earlier read makes the word read-shared: the lock.
+	b := heapWord()
+	wantRaces(t, 0, func() {
+		run(func() { Read(b) })
+		run(func() {
+			if n := lockedIn(func() { Read(b) }); n != 1 {
+				t.Errorf("a read unordered with the last locked %d times, want 1", n)
+			}
+			if _, _, shared := state(b); !shared {
+				t.Errorf("two unordered reads left the word not read-shared")
+			}
+		})
+	})
+	// The read that replaced the earlier one races with an unordered
+	// write.
+	wantRaces(t, 1, func() { run(func() { Write(a) }) })
+}
