@@ -1,6 +1,8 @@
 package rt
 
 import (
+	"math"
+	"math/bits"
 	"runtime"
 	"strings"
 	"sync"
@@ -562,38 +564,116 @@ func forgetWords(cells *shadowCells, from, to uintptr) {
 // Report details: the last access of each kind to a word, per epoch, in a
 // direct-mapped table. An entry answers only for the word and epoch it was
 // written for.
-const infoBits = 16
+const (
+	infoBits = 16
+	// infoWindowBits: the words of an aligned window of 1<<infoWindowBits
+	// words (32 KiB) have entries of their own, side by side.
+	infoWindowBits = infoBits - 4
+)
 
+// An entry is 16 bytes, four to a cache line, and the table 1 MiB. It was
+// 40 (the word's address, the epoch, a lock word, a 64-bit goroutine id
+// and pc), with a word's read and write entries side by side: the first
+// reads of 8 neighbouring words (a walk over a fresh tree) touched 10 lines
+// of a 2.5 MiB table, and recordCAS, waiting for them, was the slow paths'
+// largest cost.
 type infoEntry struct {
-	mu   atomic.Uint32
+	// key is infoKey of the access recorded (0: none yet), with
+	// infoLocked set while a goroutine reads or writes the entry.
+	key  atomic.Uint32
 	stk  uint32
-	tag  uintptr // word address | 1 for a write
-	ep   epoch
-	goid int64
-	pc   uintptr
+	pc   uint32 // pc - pcBase, as a signed offset (0: no pc)
+	goid uint32 // 0: an id of 32 bits or more (the slot's owner is reported)
 }
 
 var infoTab [1 << infoBits]infoEntry
 
-// infoOf returns tag's entry. Neighbouring words get neighbouring entries
-// (only the bits above a 256 KiB window are scrambled), so that a range
-// access or a loop over an array stores its details into a few cache
-// lines, not one line per word.
+const infoLocked = 1
+
+// infoKey is the key of the details of the access of the given tag at epoch
+// e: a mix of both, with the lock bit clear and never 0. An entry written
+// for another access answers for this one with probability 2^-30.
+func infoKey(tag uintptr, e epoch) uint32 {
+	x := uint64(tag) ^ bits.RotateLeft64(uint64(e)*0x9E3779B97F4A7C15, 29)
+	x ^= x >> 32
+	x *= 0xBF58476D1CE4E5B9
+	x ^= x >> 29
+	return uint32(x)&^infoLocked | 2
+}
+
+// pcBase is the pc entries store their access's pc as an offset from (the
+// code of pcAnchor): a program's code spans less than 2 GiB.
+var pcBase = funcPC(pcAnchor)
+
+//go:noinline
+func pcAnchor() {}
+
+// funcPC returns the entry pc of f's code.
+func funcPC(f func()) uintptr { return **(**uintptr)(unsafe.Pointer(&f)) }
+
+func packInfo(en *infoEntry, info accessInfo) {
+	en.stk = info.stk
+	en.pc = 0
+	if info.pc != 0 {
+		en.pc = uint32(info.pc - pcBase)
+	}
+	en.goid = 0
+	if info.goid > 0 && info.goid <= math.MaxUint32 {
+		en.goid = uint32(info.goid)
+	}
+}
+
+func unpackInfo(en *infoEntry, e epoch) accessInfo {
+	info := accessInfo{stk: en.stk, goid: int64(en.goid)}
+	if en.pc != 0 {
+		info.pc = pcBase + uintptr(int64(int32(en.pc)))
+	}
+	if info.goid == 0 {
+		info.goid = slotOwner(e.slot())
+	}
+	return info
+}
+
+// lockInfo takes en's lock and returns the key it held, or reports false
+// after about 1000 spins if another goroutine holds it (one preempted while
+// it recorded).
+func lockInfo(en *infoEntry) (uint32, bool) {
+	if k := en.key.Load(); k&infoLocked == 0 && en.key.CompareAndSwap(k, k|infoLocked) {
+		return k, true
+	}
+	return lockInfoSpin(en)
+}
+
+func lockInfoSpin(en *infoEntry) (uint32, bool) {
+	for i := 0; i <= 1000; i++ {
+		spinPause()
+		if k := en.key.Load(); k&infoLocked == 0 && en.key.CompareAndSwap(k, k|infoLocked) {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
+// infoOf returns the entry of tag's details at epoch e. The words of a
+// 32 KiB window get neighbouring entries, and reads and writes separate
+// halves of the table, so that a walk over fresh memory, a range access or
+// a loop over an array stores its details into a line per 4 words.
 //
-// The epoch picks one of 8 entries, the index's top 3 bits: two goroutines
-// writing one word at once (a race, the case a report needs both details
-// for) then mostly record into different entries, where one entry per word
-// made the later one overwrite the earlier's details as the report went to
-// read them. Not its low bits: a word's entry for one epoch was then a
-// neighbour's for another, and a goroutine's write to one word overwrote
-// the details of another goroutine's racing write to the next (racyalloc's
-// report said "[failed to restore the stack]" under load). Words less
-// than 32 KiB apart never share an entry.
+// The epoch picks one of 8 entries (3 bits above the window's, mixed with
+// the window's address): two goroutines writing one word at once (a race,
+// the case a report needs both details for) then mostly record into
+// different entries, where one entry per word made the later one overwrite
+// the earlier's details as the report went to read them. Not the window's
+// bits: a word's entry for one epoch was then a neighbour's for another,
+// and a goroutine's write to one word overwrote the details of another
+// goroutine's racing write to the next (racyalloc's report said "[failed
+// to restore the stack]" under load). Words less than 32 KiB apart never
+// share an entry.
 func infoOf(tag uintptr, e epoch) *infoEntry {
 	w := uint64(tag >> 3)
-	h := (w^(w>>(infoBits-1))*0x9E3779B97F4A7C15)<<1 | uint64(tag&1)
-	h ^= (uint64(e) * 0x9E3779B97F4A7C15 >> 61) << (infoBits - 3)
-	return &infoTab[h&(1<<infoBits-1)]
+	sel := (uint64(e)*0x9E3779B97F4A7C15 ^ (w>>infoWindowBits)*0xBF58476D1CE4E5B9) >> 61
+	h := w&(1<<infoWindowBits-1) | sel<<infoWindowBits | uint64(tag&1)<<(infoBits-1)
+	return &infoTab[h]
 }
 
 func infoTag(addr uintptr, write bool) uintptr {
@@ -607,20 +687,16 @@ func infoTag(addr uintptr, write bool) uintptr {
 func putInfo(addr uintptr, write bool, e epoch, info accessInfo) {
 	tag := infoTag(addr, write)
 	en := infoOf(tag, e)
-	for i := 0; !en.mu.CompareAndSwap(0, 1); i++ {
-		// Another goroutine is recording an access to the same entry
-		// right now, often one to the same word: wait for it, briefly.
-		// Giving up at once lost the first of two racing writes' details
-		// whenever the second recorded its own at that moment (its report
-		// then said "[failed to restore the stack]"). If the holder was
-		// preempted, a report against this access says so too.
-		if i > 1000 {
-			return
-		}
-		spinPause()
+	// Another goroutine may be recording an access to the same entry right
+	// now, often one to the same word: wait for it, briefly. Giving up at
+	// once lost the first of two racing writes' details whenever the
+	// second recorded its own at that moment (its report then said
+	// "[failed to restore the stack]"). If the holder was preempted, a
+	// report against this access says so too.
+	if _, ok := lockInfo(en); ok {
+		packInfo(en, info)
+		en.key.Store(infoKey(tag, e))
 	}
-	en.tag, en.ep, en.goid, en.pc, en.stk = tag, e, info.goid, info.pc, info.stk
-	en.mu.Store(0)
 }
 
 // getInfo returns the details of the access of the given kind at epoch e to
@@ -632,16 +708,13 @@ func getInfo(addr uintptr, write bool, e epoch) accessInfo {
 	// Called holding a word lock: spin, pinned, and give up (as if the
 	// entry had been overwritten) rather than wait for an entry whose
 	// writer (putInfo, not always pinned) was preempted.
-	for i := 0; !en.mu.CompareAndSwap(0, 1); i++ {
-		if i > 1000 {
-			return accessInfo{goid: slotOwner(e.slot())}
-		}
-		spinPause()
-	}
-	ok := en.tag == tag && en.ep == e
-	info := accessInfo{goid: en.goid, pc: en.pc, stk: en.stk}
-	en.mu.Store(0)
+	k, ok := lockInfo(en)
 	if !ok {
+		return accessInfo{goid: slotOwner(e.slot())}
+	}
+	info := unpackInfo(en, e)
+	en.key.Store(k)
+	if k != infoKey(tag, e) {
 		return accessInfo{goid: slotOwner(e.slot())}
 	}
 	return info
@@ -781,20 +854,19 @@ func firstAccess(cell *atomic.Uint64, c uint64, addr uintptr, write bool, e epoc
 func recordCAS(cell *atomic.Uint64, old, c uint64, addr uintptr, write bool, e epoch, info accessInfo) bool {
 	tag := infoTag(addr, write)
 	en := infoOf(tag, e)
-	for i := 0; !en.mu.CompareAndSwap(0, 1); i++ {
-		if i > 1000 {
-			// The holder was preempted: record the access without its
-			// details rather than wait.
-			return cell.CompareAndSwap(old, c)
-		}
-		spinPause()
+	k, locked := lockInfo(en)
+	if !locked {
+		// The holder was preempted: record the access without its
+		// details rather than wait.
+		return cell.CompareAndSwap(old, c)
 	}
 	ok := false
 	if cell.Load() == old {
-		en.tag, en.ep, en.goid, en.pc, en.stk = tag, e, info.goid, info.pc, info.stk
+		packInfo(en, info)
+		k = infoKey(tag, e)
 		ok = cell.CompareAndSwap(old, c)
 	}
-	en.mu.Store(0)
+	en.key.Store(k)
 	return ok
 }
 
